@@ -1,0 +1,32 @@
+# canto's build, test and lint entry points. `make check` is what CI runs.
+SHELL := /bin/bash
+GO ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+LDFLAGS := -s -w -buildid= \
+	-X github.com/canto-build/canto/internal/version.Version=$(VERSION) \
+	-X github.com/canto-build/canto/internal/version.Commit=$(COMMIT)
+GOLANGCI_LINT_VERSION := v2.6.2
+BIN := bin/canto
+# The test world's state lives here; see docs/testworld.md.
+export CANTO_TESTWORLD ?= $(HOME)/.cache/canto-testworld
+
+.PHONY: build test e2e lint check testworld testworld-down fuzz tools
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/canto
+
+test:
+	$(GO) test -race -count=1 ./...
+
+tools:
+	@command -v golangci-lint >/dev/null 2>&1 && golangci-lint version 2>/dev/null | grep -q '$(patsubst v%,%,$(GOLANGCI_LINT_VERSION))' || \
+		$(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
+
+lint: tools
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) mod tidy -diff
+	PATH="$$($(GO) env GOPATH)/bin:$$PATH" golangci-lint run ./...
+
+check: lint test

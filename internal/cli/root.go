@@ -1,0 +1,108 @@
+// Package cli is canto's command-line interface. It is the only package that
+// imports cobra: each verb lives in its own file and turns flags into calls of
+// plain library functions.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+)
+
+// globalOptions are the flags every command shares.
+type globalOptions struct {
+	verbose int
+	quiet   bool
+	noColor bool
+}
+
+// env is what a command needs from the world around it. Tests build one
+// with buffers instead of the process's streams.
+type env struct {
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	getenv func(string) string
+	opts   globalOptions
+}
+
+// Main runs canto with args and returns the process exit code.
+func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return run(ctx, args, &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: osGetenv})
+}
+
+func run(ctx context.Context, args []string, e *env) int {
+	root := newRootCommand(e)
+	root.SetArgs(args)
+	root.SetIn(e.stdin)
+	root.SetOut(e.stdout)
+	root.SetErr(e.stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	ui := e.ui()
+	ui.errorf("%v", err)
+	var ue *usageError
+	if errors.As(err, &ue) {
+		return 2
+	}
+	if ctx.Err() != nil {
+		return 130
+	}
+	return 1
+}
+
+// usageError marks an error in how canto was called (exit code 2).
+type usageError struct{ err error }
+
+func (u *usageError) Error() string { return u.err.Error() }
+func (u *usageError) Unwrap() error { return u.err }
+
+func newRootCommand(e *env) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "canto",
+		Short: "Build small, reproducible OCI images from Poetry projects",
+		Long: `canto turns a Python project managed by Poetry (pyproject.toml + poetry.lock)
+into a small, reproducible OCI container image, with no Docker daemon and no
+Poetry or pip inside the build. It reads the lock directly, installs the right
+wheel of each package for the target, and keys layers by content, so changing
+one dependency rebuilds one small layer.`,
+		Example: `  # Show what would be installed for a target
+  canto plan ./myapp --platform linux/amd64 --python 3.11
+
+  # Print the version as JSON
+  canto version --json`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if e.opts.quiet && e.opts.verbose > 0 {
+				return &usageError{errors.New("--quiet and --verbose cannot be used together")}
+			}
+			return nil
+		},
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return &usageError{err}
+	})
+	pf := root.PersistentFlags()
+	pf.CountVarP(&e.opts.verbose, "verbose", "v", "show more detail on stderr (repeat for debug output)")
+	pf.BoolVarP(&e.opts.quiet, "quiet", "q", false, "print only errors on stderr")
+	pf.BoolVar(&e.opts.noColor, "no-color", false, "disable colored output (also set by the NO_COLOR environment variable)")
+
+	root.AddCommand(newVersionCommand(e))
+	return root
+}
+
+// exactArgsUsage is cobra.RangeArgs with errors that count as usage errors.
+func rangeArgs(min, max int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := cobra.RangeArgs(min, max)(cmd, args); err != nil {
+			return &usageError{fmt.Errorf("%s: %w", cmd.CommandPath(), err)}
+		}
+		return nil
+	}
+}
