@@ -29,4 +29,14 @@ lint: tools
 	$(GO) mod tidy -diff
 	PATH="$$($(GO) env GOPATH)/bin:$$PATH" golangci-lint run ./...
 
+testworld:
+	bash testworld/up.sh
+
+testworld-down:
+	bash testworld/down.sh
+
+# End-to-end tests drive the real binary against the running test world.
+e2e: build testworld
+	CANTO_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -tags e2e -timeout 60m ./e2e/...
+
 check: lint test
