@@ -6,12 +6,12 @@ COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -s -w -buildid= \
 	-X github.com/canto-build/canto/internal/version.Version=$(VERSION) \
 	-X github.com/canto-build/canto/internal/version.Commit=$(COMMIT)
-GOLANGCI_LINT_VERSION := v2.6.2
+GOLANGCI_LINT_VERSION := v2.15.0
 BIN := bin/canto
 # The test world's state lives here; see docs/testworld.md.
 export CANTO_TESTWORLD ?= $(HOME)/.cache/canto-testworld
 
-.PHONY: build test e2e lint check testworld testworld-down fuzz tools
+.PHONY: build test e2e lint check ci testworld testworld-down fuzz tools demo
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/canto
@@ -40,3 +40,7 @@ e2e: build testworld
 	CANTO_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -tags e2e -timeout 60m ./e2e/...
 
 check: lint test
+
+# Everything: lint, unit tests, the test world and the end-to-end tests.
+# This is the README's test command and what .ci/run runs.
+ci: lint test e2e

@@ -97,12 +97,20 @@ one dependency rebuilds one small layer.`,
 	return root
 }
 
-// exactArgsUsage is cobra.RangeArgs with errors that count as usage errors.
+// rangeArgs checks the number of positional arguments; a wrong count is a
+// usage error (exit code 2).
 func rangeArgs(min, max int) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
-		if err := cobra.RangeArgs(min, max)(cmd, args); err != nil {
-			return &usageError{fmt.Errorf("%s: %w", cmd.CommandPath(), err)}
+		n := len(args)
+		switch {
+		case n >= min && n <= max:
+			return nil
+		case max == 0:
+			return &usageError{fmt.Errorf("%s takes no arguments, got %q", cmd.CommandPath(), args)}
+		case min == max:
+			return &usageError{fmt.Errorf("%s takes %d argument(s), got %d", cmd.CommandPath(), min, n)}
+		default:
+			return &usageError{fmt.Errorf("%s takes %d to %d arguments, got %d", cmd.CommandPath(), min, max, n)}
 		}
-		return nil
 	}
 }
