@@ -111,7 +111,11 @@ func Append(base v1.Image, layers []Addendum, cfg ConfigChanges) (v1.Image, erro
 		if h.Created.IsZero() {
 			h.Created = v1.Time{Time: created}
 		}
-		adds = append(adds, mutate.Addendum{Layer: a.Layer, History: h, MediaType: mt})
+		l, err := withMediaType(a.Layer, mt)
+		if err != nil {
+			return nil, fmt.Errorf("appending layers: addendum %d: %w", i, err)
+		}
+		adds = append(adds, mutate.Addendum{Layer: l, History: h})
 	}
 	img, err := mutate.Append(base, adds...)
 	if err != nil {
@@ -211,4 +215,26 @@ func mergeEnv(base, add []string) []string {
 		}
 	}
 	return out
+}
+
+// retypedLayer is a gzip layer presented under the other gzip media type;
+// the bytes, and so the digests, are the same.
+type retypedLayer struct {
+	v1.Layer
+	mt types.MediaType
+}
+
+func (l retypedLayer) MediaType() (types.MediaType, error) { return l.mt, nil }
+
+// withMediaType returns l under media type mt when l is a gzip layer of the
+// other flavour (Docker or OCI); other layers are returned as they are.
+func withMediaType(l v1.Layer, mt types.MediaType) (v1.Layer, error) {
+	have, err := l.MediaType()
+	if err != nil {
+		return nil, err
+	}
+	if have == mt || (have != types.OCILayer && have != types.DockerLayer) {
+		return l, nil
+	}
+	return retypedLayer{Layer: l, mt: mt}, nil
 }

@@ -159,11 +159,9 @@ func (fsys *imageFS) resolveHops(p string, hops *int) (string, *fsEntry, error) 
 			continue
 		}
 		next := path.Join(cur, part)
-		e, ok := fsys.entries[next]
-		if !ok {
-			return path.Join(append([]string{next}, parts[i+1:]...)...), nil, nil
-		}
-		if e.typeflag == tar.TypeSymlink {
+		// A missing component may be a directory that the layers imply
+		// without listing it; keep walking.
+		if e, ok := fsys.entries[next]; ok && e.typeflag == tar.TypeSymlink {
 			*hops++
 			if *hops > maxSymlinkHops {
 				return "", nil, fmt.Errorf("resolving %q: too many levels of symbolic links", p)
