@@ -2,9 +2,9 @@ package wheel_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
-	"context"
 	"errors"
 	"io/fs"
 	"testing"
