@@ -205,7 +205,7 @@ func (c *Cache) Get(hexdigest string) (path string, ok bool, err error) {
 	if err != nil {
 		return "", false, fmt.Errorf("opening %q: %w", p, err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	info, err := f.Stat()
 	if err != nil {
 		return "", false, fmt.Errorf("opening %q: %w", p, err)

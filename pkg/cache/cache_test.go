@@ -395,12 +395,12 @@ func TestConcurrentInstances(t *testing.T) {
 			for range 5 {
 				p, ok, err := c.Get(d)
 				if err != nil || !ok {
-					errs <- fmt.Errorf("Get = %v, %v", ok, err)
+					errs <- fmt.Errorf("Get = %v, %w", ok, err)
 					return
 				}
 				got, err := os.ReadFile(p)
 				if err != nil || !bytes.Equal(got, data) {
-					errs <- fmt.Errorf("read %s: %v (len %d)", p, err, len(got))
+					errs <- fmt.Errorf("read %s: %w (len %d)", p, err, len(got))
 					return
 				}
 			}
