@@ -105,11 +105,15 @@ func checkWheelName(name string) error {
 		return fmt.Errorf("invalid project name %q (contains \"__\")", name)
 	}
 	for _, r := range name {
-		if !(unicode.IsLetter(r) || unicode.IsNumber(r) || r == '_' || r == '.') {
+		if !isNameRune(r) {
 			return fmt.Errorf("invalid project name %q (character %q not allowed)", name, r)
 		}
 	}
 	return nil
+}
+
+func isNameRune(r rune) bool {
+	return unicode.IsLetter(r) || unicode.IsNumber(r) || r == '_' || r == '.'
 }
 
 // String returns the canonical filename for w, built from RawName, Version,

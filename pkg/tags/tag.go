@@ -43,7 +43,7 @@ func ParseTag(s string) ([]Tag, error) {
 			return nil, fmt.Errorf("parsing tag %q: empty %s: %w", s, tagPartNames[i], ErrInvalidTag)
 		}
 		for _, r := range p {
-			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '.') {
+			if !isTagRune(r) {
 				return nil, fmt.Errorf("parsing tag %q: character %q not allowed in %s: %w", s, r, tagPartNames[i], ErrInvalidTag)
 			}
 		}
@@ -71,3 +71,7 @@ func ParseTag(s string) ([]Tag, error) {
 }
 
 var tagPartNames = [3]string{"interpreter tag", "abi tag", "platform tag"}
+
+func isTagRune(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '.'
+}

@@ -77,6 +77,15 @@ var manylinuxArches = map[string]bool{
 	"ppc64": true, "ppc64le": true, "s390x": true, "riscv64": true,
 }
 
+// glibcFloor is the oldest glibc with manylinux wheels for a machine: 2.5
+// on x86, 2.17 elsewhere.
+func glibcFloor(machine string) [2]int {
+	if machine == "x86_64" || machine == "i686" {
+		return [2]int{2, 5}
+	}
+	return [2]int{2, 17}
+}
+
 // lastGlibcMinor stands in for the last minor of an older glibc major, as
 // packaging's _LAST_GLIBC_MINOR does.
 const lastGlibcMinor = 50
@@ -90,11 +99,7 @@ func (t Target) platforms() []string {
 		if !manylinuxArches[arch] {
 			break
 		}
-		// The oldest glibc with manylinux wheels: 2.5 on x86, 2.17 elsewhere.
-		floor := [2]int{2, 17}
-		if arch == "x86_64" || arch == "i686" {
-			floor = [2]int{2, 5}
-		}
+		floor := glibcFloor(arch)
 		maxes := [][2]int{{t.Libc.Major, t.Libc.Minor}}
 		for major := t.Libc.Major - 1; major > 1; major-- {
 			maxes = append(maxes, [2]int{major, lastGlibcMinor})

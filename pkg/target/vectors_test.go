@@ -20,6 +20,7 @@ func TestSupportedTagsVectors(t *testing.T) {
 		Targets          []struct {
 			Platform, Python, Libc string
 			Tags                   []string
+			BestWheels             map[string]*string `json:"best_wheels"`
 		} `json:"targets"`
 	}
 	if err := json.Unmarshal(b, &v); err != nil {
@@ -48,6 +49,20 @@ func TestSupportedTagsVectors(t *testing.T) {
 				}
 				if r, ok := tg.Rank(parsed); !ok || r != i {
 					t.Errorf("Rank(%s) = %d, %v; want %d, true", s, r, ok, i)
+				}
+			}
+			if len(c.BestWheels) == 0 {
+				t.Fatal("no best_wheels in the vectors")
+			}
+			for fixture, want := range c.BestWheels {
+				got, err := tg.BestWheel(readFixture(t, fixture))
+				switch {
+				case want == nil && err == nil:
+					t.Errorf("%s: pip would find no wheel, canto chose %s", fixture, got.Filename)
+				case want != nil && err != nil:
+					t.Errorf("%s: pip would choose %s, canto: %v", fixture, *want, err)
+				case want != nil && got.Filename != *want:
+					t.Errorf("%s: chose %s, pip would choose %s", fixture, got.Filename, *want)
 				}
 			}
 		})

@@ -2,6 +2,9 @@
 """Regenerate sys_tags.json: packaging.tags.sys_tags() as it would run on
 each target, computed on this machine by faking the target.
 
+It also records, for each target and each file list in wheels/*.txt, the
+wheel pip would pick by that tag order (best_wheels).
+
 Run with Debian's interpreter, which ships packaging 23.0:
 
     /usr/bin/python3 pkg/target/testdata/gen_vectors.py
@@ -15,12 +18,16 @@ version, the musl version, and the ELF checks of sys.executable for
 armv7l/i686. ABIs come from _cpython_abis() with this (non-debug, pymalloc)
 interpreter's build configuration, as on a stock CPython.
 """
+import glob
 import json
 import os
 import sysconfig
 
 import packaging
 from packaging import _manylinux, _musllinux, tags
+from packaging.utils import parse_wheel_filename
+
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 # (platform, python, libc) as canto's target.Parse takes them, and the
 # machine name sysconfig.get_platform() reports on such a system.
@@ -63,21 +70,51 @@ def sys_tags(python, plats):
     return [str(t) for t in out]
 
 
+def best_wheel(tag_list, filenames):
+    """pip's choice: the wheel whose best tag comes first in sys_tags(),
+    then the higher build tag, then (canto's own rule) the smaller name."""
+    index = {}
+    for i, t in enumerate(tag_list):
+        index.setdefault(t, i)
+    fits = []
+    for f in filenames:
+        if not f.endswith(".whl"):
+            continue
+        _, _, build, wheel_tags = parse_wheel_filename(f)
+        ranks = [index[str(t)] for t in wheel_tags if str(t) in index]
+        if ranks:
+            fits.append((min(ranks), build, f))
+    if not fits:
+        return None
+    rank = min(r for r, _, _ in fits)
+    fits = [x for x in fits if x[0] == rank]
+    build = max(b for _, b, _ in fits)
+    return min(f for _, b, f in fits if b == build)
+
+
 def main():
+    fixtures = {}
+    for path in sorted(glob.glob(os.path.join(HERE, "wheels", "*.txt"))):
+        with open(path, encoding="utf-8") as f:
+            lines = [l.strip() for l in f if l.strip() and not l.startswith("#")]
+        fixtures[os.path.basename(path)] = lines
     vectors = []
     for platform, python, libc, machine in TARGETS:
+        tag_list = sys_tags(python, platforms(machine, libc))
         vectors.append({
             "platform": platform,
             "python": python,
             "libc": libc,
-            "tags": sys_tags(python, platforms(machine, libc)),
+            "tags": tag_list,
+            # Fixture file name -> the wheel pip would pick (null: none fits).
+            "best_wheels": {name: best_wheel(tag_list, files) for name, files in fixtures.items()},
         })
     out = {
         "generator": "pkg/target/testdata/gen_vectors.py",
         "packaging_version": packaging.__version__,
         "targets": vectors,
     }
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sys_tags.json")
+    path = os.path.join(HERE, "sys_tags.json")
     with open(path, "w", encoding="utf-8") as f:
         json.dump(out, f, indent=1)
         f.write("\n")
