@@ -10,8 +10,14 @@ type ParseError struct {
 	Input string
 	Pos   int
 	Msg   string
+	// Hint, when set, says how to fix the input; Error prints it on its own line.
+	Hint string
 }
 
 func (e *ParseError) Error() string {
-	return fmt.Sprintf("parsing %s %q: %s at position %d", e.What, e.Input, e.Msg, e.Pos)
+	s := fmt.Sprintf("parsing %s %q: %s at position %d", e.What, e.Input, e.Msg, e.Pos)
+	if e.Hint != "" {
+		s += "\nhint: " + e.Hint
+	}
+	return s
 }

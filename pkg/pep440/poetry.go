@@ -192,7 +192,7 @@ func parseClause(input string, off int, text string) (clause, error) {
 		body = strings.TrimSuffix(body, ".*")
 	}
 	if op == "<>" {
-		return fail(0, "operator \"<>\" is ambiguous in Poetry (hint: write != instead)")
+		return clause{}, &ParseError{What: "constraint", Input: input, Pos: off, Msg: "operator \"<>\" is not supported", Hint: "write != instead"}
 	}
 	if strings.EqualFold(body, "dev") {
 		body = "0.0.dev0"
