@@ -262,19 +262,22 @@ func (t *TarDestination) Close() error {
 		return fmt.Errorf("closing tar destination: already closed")
 	}
 	t.closed = true
+	err := t.err
+	if err == nil {
+		if werr := t.writeTar(); werr != nil {
+			err = fmt.Errorf("writing layer tar: %w", werr)
+		}
+	}
 	if t.spill != nil {
-		defer func() {
-			t.spill.Close()
-			os.Remove(t.spill.Name())
-		}()
+		cerr := t.spill.Close()
+		if rerr := os.Remove(t.spill.Name()); rerr != nil {
+			cerr = errors.Join(cerr, rerr)
+		}
+		if cerr != nil && err == nil {
+			err = fmt.Errorf("removing spill file: %w", cerr)
+		}
 	}
-	if t.err != nil {
-		return t.err
-	}
-	if err := t.writeTar(); err != nil {
-		return fmt.Errorf("writing layer tar: %w", err)
-	}
-	return nil
+	return err
 }
 
 // comparePaths orders clean absolute paths by their components.

@@ -219,12 +219,12 @@ func install(ctx context.Context, w *Wheel, dst Destination, opts InstallOptions
 		if key == "scripts" {
 			r, size, err = fixScript(rc, size, s.Interpreter)
 			if err != nil {
-				rc.Close()
+				_ = rc.Close() // reading failed already; closing a zip member cannot add to that
 				return fmt.Errorf("member %q: %w", f.Name, err)
 			}
 		}
 		err = in.write(dest, fmt.Sprintf("member %q", f.Name), mode, size, r)
-		rc.Close()
+		_ = rc.Close() // zip member readers hold no resources that can fail to close
 		if err != nil {
 			return err
 		}

@@ -324,7 +324,7 @@ func (w *Wheel) readMetadataFile(name string, required bool, b *budget) ([]byte,
 	if err != nil {
 		return nil, err
 	}
-	defer rc.Close()
+	defer func() { _ = rc.Close() }() // zip member readers hold no resources that can fail to close
 	data, err := io.ReadAll(io.LimitReader(rc, w.opts.maxMetadataSize+1))
 	if err != nil {
 		return nil, err
@@ -348,7 +348,7 @@ func (w *Wheel) Verify(ctx context.Context) error {
 			return fmt.Errorf("verifying wheel %q: %w", w.filename, err)
 		}
 		_, err = io.Copy(io.Discard, rc)
-		rc.Close()
+		_ = rc.Close() // zip member readers hold no resources that can fail to close
 		if err != nil {
 			return fmt.Errorf("verifying wheel %q: %w", w.filename, err)
 		}
