@@ -48,7 +48,8 @@ type Option func(*options)
 func WithMaxTotalSize(n int64) Option { return func(o *options) { o.maxTotalSize = n } }
 
 // WithMaxMembers sets the largest number of members, directories included
-// (default [DefaultMaxMembers]).
+// (default [DefaultMaxMembers]). It is checked once archive/zip has read the
+// central directory, whose size archive/zip bounds by the file's size.
 func WithMaxMembers(n int) Option { return func(o *options) { o.maxMembers = n } }
 
 // WithMaxCompressionRatio sets the largest ratio of uncompressed to
