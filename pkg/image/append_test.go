@@ -204,7 +204,7 @@ func TestAppendConfigAndAnnotations(t *testing.T) {
 	if diff := cmp.Diff(want, cf.Config); diff != "" {
 		t.Errorf("config (-want +got):\n%s", diff)
 	}
-	if !cf.Created.Time.Equal(created) {
+	if !cf.Created.Equal(created) {
 		t.Errorf("config created = %v, want %v", cf.Created.Time, created)
 	}
 	last := cf.History[len(cf.History)-1]
@@ -250,7 +250,7 @@ func TestAppendMatchesDockerBase(t *testing.T) {
 		t.Errorf("docker manifest got annotations %v", m.Annotations)
 	}
 	cf, _ := img.ConfigFile()
-	if !cf.Created.Time.Equal(time.Unix(0, 0)) {
+	if !cf.Created.Equal(time.Unix(0, 0)) {
 		t.Errorf("zero Created gave %v, want the epoch", cf.Created.Time)
 	}
 	if cf.Config.Cmd != nil {

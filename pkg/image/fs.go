@@ -76,7 +76,7 @@ func (fsys *imageFS) addLayer(l v1.Layer, cur int, whiteouts, opaque map[string]
 	if err != nil {
 		return nil, nil, err
 	}
-	defer rc.Close()
+	defer func() { _ = rc.Close() }()
 	tr := tar.NewReader(rc)
 	for {
 		hdr, err := tr.Next()

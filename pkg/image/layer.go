@@ -85,7 +85,7 @@ func LayerFromTar(open func() (io.ReadCloser, error), opts ...LayerOption) (v1.L
 	if err != nil {
 		return nil, fmt.Errorf("making layer: opening tar: %w", err)
 	}
-	defer rc.Close()
+	defer func() { _ = rc.Close() }()
 	diffHash := sha256.New()
 	digestHash := sha256.New()
 	counter := &countWriter{w: digestHash}
@@ -140,7 +140,7 @@ func (l *tarLayer) Compressed() (io.ReadCloser, error) {
 	}
 	pr, pw := io.Pipe()
 	go func() {
-		defer rc.Close()
+		defer func() { _ = rc.Close() }()
 		h := sha256.New()
 		err := l.compress(io.MultiWriter(pw, h), rc)
 		if err == nil && hashOf(h) != l.digest {
