@@ -1,6 +1,7 @@
 package pep440
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -22,7 +23,14 @@ func TestCorpusPythonVersions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, m := range pythonVersionsLine.FindAllSubmatch(b, -1) {
+		for _, line := range bytes.Split(b, []byte("\n")) {
+			if !bytes.HasPrefix(line, []byte("python-versions = ")) {
+				continue
+			}
+			m := pythonVersionsLine.FindSubmatch(line)
+			if m == nil {
+				continue
+			}
 			s := string(m[1])
 			if seen[s] {
 				continue

@@ -214,7 +214,7 @@ func (s Specifier) Contains(v Version) bool {
 		if same && !s.v.IsPostrelease() && v.IsPostrelease() {
 			return false
 		}
-		return !(same && v.local != nil)
+		return !same || v.local == nil
 	case OpCompatible:
 		// Spec: "~=V.N" is ">=V.N, ==V.*": the release without its last
 		// segment is the prefix.
