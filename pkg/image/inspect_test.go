@@ -3,6 +3,7 @@ package image
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -241,4 +242,50 @@ func TestVersionHelpers(t *testing.T) {
 			t.Errorf("apkUpstream(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+func TestParseDpkgStatus(t *testing.T) {
+	pkgs := map[string]string{}
+	parseDpkgStatus([]byte(debianStatus+"\nPackage: noversion\nStatus: install ok installed\n\nVersion: 1.0\n\n\r\nPackage: crlf\r\nVersion: 2.0-1\r\n"), pkgs)
+	want := map[string]string{"libc6": "2.36-9+deb12u4", "python3.11-minimal": "3.11.2-6", "crlf": "2.0-1"}
+	if diff := cmp.Diff(want, pkgs); diff != "" {
+		t.Errorf("parseDpkgStatus (-want +got):\n%s", diff)
+	}
+}
+
+func FuzzParseDpkgStatus(f *testing.F) {
+	f.Add([]byte(debianStatus))
+	f.Add([]byte("Package: a\nVersion: 1\n\n"))
+	f.Add([]byte("P:musl\nV:1.2.4-r2\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		pkgs := map[string]string{}
+		parseDpkgStatus(b, pkgs)
+		for name, v := range pkgs {
+			if name == "" || v == "" {
+				t.Fatalf("empty name or version: %q=%q", name, v)
+			}
+			_ = debianUpstream(v)
+			_ = apkUpstream(v)
+		}
+	})
+}
+
+// FuzzResolve builds a filesystem of symlinks from the input and resolves
+// paths through it: resolution must end, and stay inside the image.
+func FuzzResolve(f *testing.F) {
+	f.Add("usr/bin/python3", "python3.11", "bin", "usr/bin", "/bin/python3")
+	f.Add("a", "b", "b", "a", "/a")
+	f.Add("x", "../../../../etc", "etc", "/x/y", "/x/passwd")
+	f.Fuzz(func(t *testing.T, l1, t1, l2, t2, query string) {
+		fsys := &imageFS{entries: map[string]*fsEntry{
+			cleanTarPath(l1):           {typeflag: '2', linkname: t1},
+			cleanTarPath(l2):           {typeflag: '2', linkname: t2},
+			"/usr/bin/python3.11":      {typeflag: '0'},
+			cleanTarPath(l1 + "/file"): {typeflag: '0'},
+		}}
+		p, _, err := fsys.resolve(query)
+		if err == nil && !strings.HasPrefix(p, "/") {
+			t.Fatalf("resolve(%q) = %q, outside the root", query, p)
+		}
+	})
 }
