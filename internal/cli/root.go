@@ -94,6 +94,7 @@ one dependency rebuilds one small layer.`,
 	pf.BoolVar(&e.opts.noColor, "no-color", false, "disable colored output (also set by the NO_COLOR environment variable)")
 
 	root.AddCommand(newVersionCommand(e))
+	root.AddCommand(newPlanCommand(e))
 	return root
 }
 
