@@ -206,7 +206,7 @@ func copyFile(w io.Writer, path string, size int64) error {
 	if err != nil {
 		return err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only: a close error loses nothing
 	n, err := io.Copy(w, io.LimitReader(f, size))
 	if err != nil {
 		return fmt.Errorf("copying %q: %w", path, err)
