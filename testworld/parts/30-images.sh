@@ -8,7 +8,8 @@
 # layout and also written as a docker-archive tarball. 50-registry pushes the
 # images and 60-docker loads them. Everything is cached: a root filesystem is
 # rebuilt only when its package list or build scripts change, an image only
-# when its root filesystem, the converter or SOURCE_DATE_EPOCH changes.
+# when its root filesystem, the converter or SOURCE_DATE_EPOCH changes;
+# distroless is derived again whenever slim is rebuilt.
 source "$(dirname "$0")/../lib.sh"
 
 IMG="$TW/images"
@@ -56,7 +57,7 @@ rootfs_key() {
   case "$1" in
     slim) key "${SLIM_PKGS[@]}" "$HELPERS/mkrootfs.sh" "$HELPERS"/apt.conf.d/* ;;
     full) key "${FULL_PKGS[@]}" "$HELPERS/mkrootfs.sh" "$HELPERS"/apt.conf.d/* ;;
-    distroless) key "$(rootfs_key slim)" "$HELPERS/distroless.sh" ;;
+    distroless) key "$(rootfs_key slim)" "$(cat "$STAMPS/slim.epoch" 2>/dev/null)" "$HELPERS/distroless.sh" ;;
   esac
 }
 
@@ -74,14 +75,24 @@ build_rootfs() {
     full) bash "$HELPERS/mkrootfs.sh" "$ROOTFS/$name" "$DEBS" "$(mirror)" "${FULL_PKGS[@]}" ;;
     distroless) bash "$HELPERS/distroless.sh" "$ROOTFS/slim" "$ROOTFS/$name" ;;
   esac
-  date +%s >"$STAMPS/$name.epoch"
+  if [[ "$name" == distroless ]]; then
+    # Derived files are no newer than slim's: share its epoch, so deriving
+    # again from the same slim gives the same digest.
+    cp "$STAMPS/slim.epoch" "$STAMPS/$name.epoch"
+  else
+    date +%s >"$STAMPS/$name.epoch"
+  fi
   echo "$k" >"$STAMPS/$name.rootfs"
   tw_log "rootfs $name: built in $(( $(date +%s) - start ))s"
 }
 
+# tool_key: the converter's own sources; a change re-converts every image.
+tool_key() { key "$TW_REPO"/cmd/canto-testrootfs/*.go "$TW_REPO"/internal/testworld/rootfs/*.go; }
+
+# build_tool: (re)build the converter when its sources or go.sum change.
 build_tool() {
   local k
-  k="$(key "$TW_REPO"/cmd/canto-testrootfs/*.go "$TW_REPO"/internal/testworld/rootfs/*.go "$TW_REPO/go.sum")"
+  k="$(key "$(tool_key)" "$TW_REPO/go.sum")"
   if [[ -x "$TOOL" && "$(cat "$STAMPS/tool" 2>/dev/null)" == "$k" ]]; then return 0; fi
   tw_log "building canto-testrootfs"
   (cd "$TW_REPO" && go build -trimpath -o "$TOOL" ./cmd/canto-testrootfs)
@@ -91,7 +102,7 @@ build_tool() {
 convert() {
   local name="$1" epoch k start
   epoch="${SOURCE_DATE_EPOCH:-$(cat "$STAMPS/$name.epoch")}"
-  k="$(key "$(cat "$STAMPS/$name.rootfs")" "$(cat "$STAMPS/tool")" "$epoch")"
+  k="$(key "$(cat "$STAMPS/$name.rootfs")" "$(tool_key)" "$epoch")"
   if [[ "$(cat "$STAMPS/$name.image" 2>/dev/null)" == "$k" && -f "$ARCHIVES/$name.tar" && -f "$IMG/$name.info" ]] &&
     grep -q "\"org.opencontainers.image.ref.name\": \"$name\"" "$OCI/index.json" 2>/dev/null; then
     tw_log "image $name: cached ($(grep ^digest= "$IMG/$name.info" | cut -d= -f2))"; return 0

@@ -68,7 +68,7 @@ load() {
 }
 
 up() {
-  rm -f "$TW/env.d/$TW_PART.env"
+  rm -f "$TW/env.d/${TW_PART:-misc}.env" # drop CANTO_TW_DOCKER or CANTO_TW_NO_DOCKER of the last run
   if [[ "${CANTO_TW_NO_DOCKER:-}" == 1 ]]; then
     stop_engine
     if engine_ok; then tw_log "CANTO_TW_NO_DOCKER=1, but a Docker engine not started by the test world answers"; fi
