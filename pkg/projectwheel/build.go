@@ -110,18 +110,18 @@ func (b *builder) checkSupported() error {
 		return &UnsupportedError{File: p.File, Reason: "tool.poetry.build runs a build script"}
 	}
 	if p.Name == "" {
-		return b.configError("project.name", "missing", "set project.name or tool.poetry.name")
+		return b.configError(b.extra.table+".name", "missing", "set project.name or tool.poetry.name")
 	}
 	if !pyname.Valid(p.Name) {
-		return b.configError("project.name", fmt.Sprintf("%q is not a valid project name", p.Name),
+		return b.configError(b.extra.table+".name", fmt.Sprintf("%q is not a valid project name", p.Name),
 			"use ASCII letters, digits, '-', '_' and '.', starting and ending with a letter or digit")
 	}
 	if p.Version == "" {
-		return b.configError("project.version", "missing", "set project.version or tool.poetry.version")
+		return b.configError(b.extra.versionTable+".version", "missing", "set project.version or tool.poetry.version")
 	}
 	v, err := pep440.Parse(p.Version)
 	if err != nil {
-		return b.configError("project.version", err.Error(), "write a PEP 440 version such as \"1.2.3\"")
+		return b.configError(b.extra.versionTable+".version", err.Error(), "write a PEP 440 version such as \"1.2.3\"")
 	}
 	b.version = v.String()
 	b.dist = strings.ReplaceAll(pyname.Normalize(p.Name), "-", "_")

@@ -405,6 +405,46 @@ Modern
 			},
 		},
 		{
+			name: "PEP 621 with dynamic dependencies from tool.poetry",
+			files: map[string]string{
+				"pyproject.toml": `[project]
+name = "hybrid"
+dynamic = ["dependencies", "version"]
+requires-python = ">=3.10,<4"
+
+[project.optional-dependencies]
+upnp = ["miniupnpc"]
+
+[tool.poetry]
+version = "0.1.0"
+
+[tool.poetry.dependencies]
+aiofiles = ">=24.1.0"
+chia_rs = ">=0.47.0, <0.48"
+` + poetryBuildSystem,
+				"hybrid/__init__.py": "",
+			},
+			wantFile: "hybrid-0.1.0-py3-none-any.whl",
+			wantNames: []string{
+				"hybrid/__init__.py",
+				"hybrid-0.1.0.dist-info/METADATA",
+				"hybrid-0.1.0.dist-info/WHEEL",
+				"hybrid-0.1.0.dist-info/RECORD",
+			},
+			wantFiles: map[string]string{
+				"hybrid-0.1.0.dist-info/METADATA": `Metadata-Version: 2.3
+Name: hybrid
+Version: 0.1.0
+Summary: 
+Requires-Python: >=3.10,<4
+Provides-Extra: upnp
+Requires-Dist: aiofiles (>=24.1.0)
+Requires-Dist: chia_rs (>=0.47.0,<0.48)
+Requires-Dist: miniupnpc ; extra == "upnp"
+`,
+			},
+		},
+		{
 			name: "stub-only package and no build-system table",
 			files: map[string]string{
 				"pyproject.toml": `[tool.poetry]

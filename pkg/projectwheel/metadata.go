@@ -19,6 +19,11 @@ type extraMeta struct {
 	classifiers []string
 	urls        [][2]string // label, URL; sorted by label
 	buildScript bool
+	// table is "project" when [project] sets the name, else "tool.poetry",
+	// for naming the fields in errors.
+	table, versionTable string
+	// projectDeps says [project] declares dependencies statically.
+	projectDeps bool
 }
 
 func readExtraMeta(raw []byte) extraMeta {
@@ -41,6 +46,16 @@ func readExtraMeta(raw []byte) extraMeta {
 	}
 	var m extraMeta
 	_, m.buildScript = poetry["build"]
+	m.table = "tool.poetry"
+	if _, ok := proj["name"]; ok {
+		m.table = "project"
+	}
+	_, hasDeps := proj["dependencies"]
+	m.projectDeps = hasDeps && !slices.Contains(strs(proj["dynamic"]), "dependencies")
+	m.versionTable = "tool.poetry"
+	if _, ok := proj["version"]; ok {
+		m.versionTable = "project"
+	}
 	pick := func(key string) any {
 		if v, ok := proj[key]; ok {
 			return v

@@ -15,23 +15,31 @@ import (
 
 // requiresDist returns the Requires-Dist and Provides-Extra values, sorted,
 // and an error naming the dependency whose constraint cannot be written.
+// It follows poetry-core's Factory._configure_package_dependencies:
+//   - [project] dependencies (not dynamic): those strings as written;
+//     tool.poetry.dependencies then only enrich locking;
+//   - otherwise tool.poetry.dependencies, converted;
+//   - extras from [project.optional-dependencies] when [project] declares
+//     dependencies or optional dependencies, else from tool.poetry.extras.
 func (b *builder) requiresDist() (reqs, extras []string, err error) {
-	var main []pyproject.Dependency
+	var pep621, poetry []pyproject.Dependency
 	if g := b.p.Group("main"); g != nil {
-		main = g.Dependencies
-	}
-	var pep621 []pyproject.Dependency
-	for _, d := range main {
-		if d.PEP508 != "" {
-			pep621 = append(pep621, d)
+		for _, d := range g.Dependencies {
+			if d.PEP508 != "" {
+				pep621 = append(pep621, d)
+			} else {
+				poetry = append(poetry, d)
+			}
 		}
 	}
-	// PEP 621: [project] dependencies and optional-dependencies as written;
-	// tool.poetry.dependencies then only enrich locking.
-	if len(pep621) > 0 || b.p.OptionalDependencies != nil {
+	if b.extra.projectDeps {
 		for _, d := range pep621 {
 			reqs = append(reqs, strings.TrimSpace(d.PEP508))
 		}
+		poetry = nil
+	}
+	pep621Extras := b.extra.projectDeps || b.p.OptionalDependencies != nil
+	if pep621Extras {
 		for extra, deps := range b.p.OptionalDependencies {
 			e := pyname.Normalize(extra)
 			extras = append(extras, e)
@@ -39,25 +47,26 @@ func (b *builder) requiresDist() (reqs, extras []string, err error) {
 				reqs = append(reqs, withExtraMarker(d, e))
 			}
 		}
-		return sortUnique(reqs), sortUnique(extras), nil
 	}
 
 	// Poetry: an optional dependency is written only under the extras that
 	// list it; poetry-core's Dependency.to_pep_508 for the rest.
 	inExtras := map[string][]string{}
-	for extra, names := range b.p.Extras {
-		e := pyname.Normalize(extra)
-		extras = append(extras, e)
-		for _, n := range names {
-			fields := strings.FieldsFunc(n, func(r rune) bool { return strings.ContainsRune("[(<>=!~; ", r) })
-			if len(fields) == 0 {
-				continue
+	if !pep621Extras {
+		for extra, names := range b.p.Extras {
+			e := pyname.Normalize(extra)
+			extras = append(extras, e)
+			for _, n := range names {
+				fields := strings.FieldsFunc(n, func(r rune) bool { return strings.ContainsRune("[(<>=!~; ", r) })
+				if len(fields) == 0 {
+					continue
+				}
+				n = pyname.Normalize(fields[0])
+				inExtras[n] = append(inExtras[n], e)
 			}
-			n = pyname.Normalize(fields[0])
-			inExtras[n] = append(inExtras[n], e)
 		}
 	}
-	for i, d := range main {
+	for _, d := range poetry {
 		var ex []string
 		if d.Optional {
 			ex = sortUnique(inExtras[pyname.Normalize(d.Name)])
@@ -67,7 +76,7 @@ func (b *builder) requiresDist() (reqs, extras []string, err error) {
 		}
 		r, err := b.poetryRequirement(d, ex)
 		if err != nil {
-			return nil, nil, b.configError(fmt.Sprintf("tool.poetry.dependencies.%s", main[i].Name), err.Error(),
+			return nil, nil, b.configError("tool.poetry.dependencies."+d.Name, err.Error(),
 				"write the constraint as one range, or split it into a multiple-constraints dependency with python or markers")
 		}
 		reqs = append(reqs, r)
