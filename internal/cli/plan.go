@@ -188,22 +188,26 @@ func writePlanJSON(w io.Writer, tf targetFlags, p *plan.Plan) error {
 	out.Extras = nonNil(p.Extras)
 	out.Packages = []planPackageJSON{}
 	for _, pkg := range p.Packages {
-		a := planArtifactJSON{Kind: string(pkg.Artifact.Kind)}
-		if pkg.Artifact.Filename != "" {
-			a.Filename = &pkg.Artifact.Filename
-		}
-		if pkg.Artifact.SHA256 != "" {
-			a.SHA256 = &pkg.Artifact.SHA256
-		}
-		switch pkg.Artifact.Kind {
-		case plan.KindGit, plan.KindURL, plan.KindFile, plan.KindDirectory:
-			a.URL = pkg.Artifact.URL
-		}
-		out.Packages = append(out.Packages, planPackageJSON{Name: pkg.Name, Version: pkg.Version, Artifact: a})
+		out.Packages = append(out.Packages, planPackageJSON{Name: pkg.Name, Version: pkg.Version, Artifact: artifactJSON(pkg.Artifact)})
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
+}
+
+func artifactJSON(art plan.Artifact) planArtifactJSON {
+	a := planArtifactJSON{Kind: string(art.Kind)}
+	if art.Filename != "" {
+		a.Filename = &art.Filename
+	}
+	if art.SHA256 != "" {
+		a.SHA256 = &art.SHA256
+	}
+	switch art.Kind {
+	case plan.KindGit, plan.KindURL, plan.KindFile, plan.KindDirectory:
+		a.URL = art.URL
+	}
+	return a
 }
 
 func nonNil(s []string) []string {

@@ -124,3 +124,11 @@ func skeletonDigest(entries []venv.Entry, dirs []string) string {
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
+
+func fileSize(path string) (int64, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return 0, err
+	}
+	return st.Size(), nil
+}
