@@ -43,6 +43,10 @@ func (l Layer) Key(salt string) string {
 
 // Policy decides the layers. The zero value is not useful; use Default.
 type Policy struct {
+	// Budget is how many dependency layers a project may have with one
+	// package per layer. A project with at most Budget packages gets one
+	// layer per package, so adding a package pushes only that package.
+	Budget int
 	// Alone is the size from which a package gets a layer of its own.
 	Alone int64
 	// MaxAlone caps how many packages get a layer of their own; past it the
@@ -54,19 +58,22 @@ type Policy struct {
 	Buckets int
 }
 
-// Default is canto's policy: packages of 4 MiB or more alone (at most 64 of
-// them), the rest in 8 buckets. With the base's layers, a venv layer and a
-// project layer, an image stays far below the 127-layer limit.
-var Default = Policy{Alone: 4 << 20, MaxAlone: 64, Buckets: 8}
+// Default is canto's policy: one layer per package up to 64 packages; past
+// that, packages of 4 MiB or more alone (at most 64 of them) and the rest in
+// 8 buckets. With the base's layers, a venv layer and a project layer, an
+// image stays far below the 127-layer limit.
+var Default = Policy{Budget: 64, Alone: 4 << 20, MaxAlone: 64, Buckets: 8}
 
-// Assign places items in layers: big packages alone, in name order, then the
-// non-empty buckets in bucket order. Adding, removing or upgrading one
-// package changes at most two layers: the one it leaves and the one it
-// joins (the same layer unless it crosses the Alone size). That holds while
-// no more than MaxAlone packages are big; past the cap, which package is
-// demoted to a bucket depends on the others, and a change can touch three.
+// Assign places items in layers. Up to Budget items, each has a layer of its
+// own, in name order. Past it, big packages are alone, in name order, then
+// come the non-empty buckets in bucket order. Either way, adding, removing or
+// upgrading one package changes at most two layers: the one it leaves and
+// the one it joins (the same layer unless it crosses the Alone size). Two
+// transitions regroup more: the one that takes a project across the Budget,
+// and, past the budget, one that takes it across MaxAlone big packages
+// (which package is demoted to a bucket then depends on the others).
 func (p Policy) Assign(items []Item) ([]Layer, error) {
-	if p.Buckets < 1 || p.Alone < 1 || p.MaxAlone < 0 {
+	if p.Buckets < 1 || p.Alone < 1 || p.MaxAlone < 0 || p.Budget < 0 {
 		return nil, fmt.Errorf("layer policy %+v: buckets and the alone size must be positive", p)
 	}
 	seen := map[string]bool{}
@@ -84,6 +91,15 @@ func (p Policy) Assign(items []Item) ([]Layer, error) {
 		} else {
 			small = append(small, it)
 		}
+	}
+	if len(items) <= p.Budget {
+		all := append(big, small...)
+		sort.Slice(all, func(i, j int) bool { return all[i].Name < all[j].Name })
+		out := make([]Layer, 0, len(all))
+		for _, it := range all {
+			out = append(out, Layer{Name: it.Name, Items: []Item{it}})
+		}
+		return out, nil
 	}
 	if len(big) > p.MaxAlone {
 		// Keep the largest alone; ties broken by name so the choice is stable.

@@ -23,7 +23,7 @@ func names(ls []Layer) map[string][]string {
 }
 
 func TestAssign(t *testing.T) {
-	p := Policy{Alone: 100, MaxAlone: 2, Buckets: 4}
+	p := Policy{Budget: 5, Alone: 100, MaxAlone: 2, Buckets: 4}
 	items := []Item{item("numpy", 500), item("pandas", 400), item("scipy", 300), item("six", 10), item("idna", 20), item("click", 5)}
 	got, err := p.Assign(items)
 	if err != nil {
@@ -49,7 +49,7 @@ func TestAssignErrors(t *testing.T) {
 		items []Item
 		want  string
 	}{
-		{Policy{Alone: 1, Buckets: 0}, nil, "layer policy {Alone:1 MaxAlone:0 Buckets:0}: buckets and the alone size must be positive"},
+		{Policy{Alone: 1, Buckets: 0}, nil, "layer policy {Budget:0 Alone:1 MaxAlone:0 Buckets:0}: buckets and the alone size must be positive"},
 		{Default, []Item{item("a", 1), item("a", 2)}, `package "a" is listed twice`},
 		{Default, []Item{{Name: "a"}}, `layer item "a" "": name and sha256 are required`},
 	} {
@@ -93,6 +93,9 @@ func TestOneChangeTouchesAtMostTwoLayers(t *testing.T) {
 			changed[i].SHA256 = fmt.Sprintf("%064x", trial+1<<40)
 			changed[i].Size = size()
 		}
+		if (len(items) <= Default.Budget) != (len(changed) <= Default.Budget) {
+			continue // crossing the budget regroups, as documented
+		}
 		after, err := Default.Assign(changed)
 		if err != nil {
 			t.Fatal(err)
@@ -113,6 +116,21 @@ func TestOneChangeTouchesAtMostTwoLayers(t *testing.T) {
 		if len(after) > Default.MaxAlone+Default.Buckets {
 			t.Fatalf("trial %d: %d layers", trial, len(after))
 		}
+	}
+}
+
+func TestUnderBudgetOneLayerEach(t *testing.T) {
+	items := []Item{item("b", 1), item("a", 1<<30), item("c", 5)}
+	got, err := Default.Assign(items)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{"a": {"a"}, "b": {"b"}, "c": {"c"}}
+	if diff := cmp.Diff(want, names(got)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if got[0].Name != "a" || got[2].Name != "c" {
+		t.Errorf("not in name order: %v", got)
 	}
 }
 
