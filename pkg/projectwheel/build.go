@@ -213,8 +213,19 @@ type zipWriter struct {
 
 func newZipWriter(w io.Writer, o options) *zipWriter {
 	zw := zip.NewWriter(w)
+	// Members are written one after another, so one compressor, reset for
+	// each, serves them all (a flate.Writer is large to allocate).
+	var fw *flate.Writer
 	zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) {
-		return flate.NewWriter(w, compressionLevel)
+		if fw == nil {
+			var err error
+			if fw, err = flate.NewWriter(w, compressionLevel); err != nil {
+				return nil, err
+			}
+		} else {
+			fw.Reset(w)
+		}
+		return fw, nil
 	})
 	return &zipWriter{zw: zw, o: o}
 }
@@ -234,7 +245,7 @@ func (z *zipWriter) addFile(name, src string, exec bool) error {
 	if err != nil {
 		return fmt.Errorf("reading %q: %w", src, err)
 	}
-	defer f.Close()
+	defer f.Close() //nolint:errcheck // read-only; read errors surface from io.Copy
 	w, err := z.zw.CreateHeader(z.header(name, exec))
 	if err != nil {
 		return fmt.Errorf("writing %q: %w", name, err)

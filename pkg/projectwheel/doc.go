@@ -18,9 +18,10 @@
 //     an include matched; canto does not). tool.poetry.exclude globs remove
 //     files unless a wheel include names them.
 //   - VCS-ignored files are not consulted (poetry-core asks git); instead
-//     __pycache__ directories, .git directories and *.pyc/*.pyo files are
-//     always skipped. Symbolic links to files inside the project are
-//     followed; symbolic links to directories are not descended.
+//     __pycache__ and .git directories, virtual environments (directories
+//     holding pyvenv.cfg) and *.pyc/*.pyo files are always skipped.
+//     Symbolic links to files are followed, and refused when they lead out
+//     of the project; symbolic links to directories are not descended.
 //   - An include in tool.poetry.include that matches nothing is an error
 //     here (poetry-core ignores it), as is a package include that matches
 //     nothing, a directory without Python modules, and a top-level package or

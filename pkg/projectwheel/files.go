@@ -185,6 +185,10 @@ func (b *builder) collect(ctx context.Context) ([]member, error) {
 			}
 			continue
 		}
+		if target, ok := b.tree.outside[m.src]; ok {
+			return nil, b.configError(m.src, fmt.Sprintf("symbolic link points outside the project to %q", target),
+				"copy the file into the project, or exclude it with tool.poetry.exclude")
+		}
 		out = append(out, m)
 	}
 	return out, nil

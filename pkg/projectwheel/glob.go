@@ -18,14 +18,18 @@ type entry struct {
 }
 
 // tree is a sorted listing of the project directory, taken once so that
-// every glob sees the same files. Directories named .git or __pycache__ are
-// not entered; symbolic links to directories are listed as nothing (they are
-// not descended); symbolic links to files are followed when they resolve
-// inside the project.
+// every glob sees the same files. Directories named .git or __pycache__, and
+// virtual environments (directories holding pyvenv.cfg), are not entered.
+// Symbolic links to directories are not descended. Symbolic links to files
+// are followed; those that resolve outside the project are listed but
+// refused when packed.
 type tree struct {
 	root    string
 	entries []entry
 	byRel   map[string]int
+	// outside maps files that are symbolic links out of the project to
+	// their targets; packing one is an error, listing it is not.
+	outside map[string]string
 }
 
 func listTree(ctx context.Context, root string, skipped func(rel, why string)) (*tree, error) {
@@ -33,7 +37,7 @@ func listTree(ctx context.Context, root string, skipped func(rel, why string)) (
 	if err != nil {
 		return nil, fmt.Errorf("resolving %q: %w", root, err)
 	}
-	t := &tree{root: root, byRel: map[string]int{}}
+	t := &tree{root: root, byRel: map[string]int{}, outside: map[string]string{}}
 	// filepath.WalkDir visits entries in lexical order, so the listing does
 	// not depend on the directory's on-disk order.
 	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
@@ -56,6 +60,10 @@ func listTree(ctx context.Context, root string, skipped func(rel, why string)) (
 			if d.Name() == ".git" || d.Name() == "__pycache__" {
 				return filepath.SkipDir
 			}
+			if _, err := os.Lstat(filepath.Join(p, "pyvenv.cfg")); err == nil {
+				skipped(rel, "virtual environment")
+				return filepath.SkipDir
+			}
 			t.add(entry{rel: rel, isDir: true})
 			return nil
 		case d.Type()&fs.ModeSymlink != 0:
@@ -65,7 +73,7 @@ func listTree(ctx context.Context, root string, skipped func(rel, why string)) (
 				return nil
 			}
 			if r, err := filepath.Rel(realRoot, target); err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
-				return fmt.Errorf("%s: symbolic link points outside the project to %q", rel, target)
+				t.outside[rel] = target
 			}
 			fi, err := os.Stat(target)
 			if err != nil {

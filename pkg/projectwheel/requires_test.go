@@ -1,6 +1,7 @@
 package projectwheel
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -163,7 +164,8 @@ func TestCorpusMetadata(t *testing.T) {
 			b := &builder{dir: filepath.Dir(path), p: p}
 			reqs, extras, err := b.requiresDist()
 			if err != nil {
-				if _, ok := err.(*ConfigError); !ok {
+				var ce *ConfigError
+				if !errors.As(err, &ce) {
 					t.Fatalf("error is %T: %v", err, err)
 				}
 				t.Logf("not expressible: %v", err)
