@@ -1,9 +1,11 @@
 package projectwheel
 
 import (
+	"bytes"
 	"os"
 	"testing"
 
+	"github.com/canto-build/canto/pkg/wheel"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -481,6 +483,13 @@ packages = [{ include = "foo-stubs" }]
 				t.Errorf("Size = %d, len(Bytes) = %d", res.Size, len(res.Bytes))
 			}
 			u := readWheel(t, res.Bytes)
+			w, err := wheel.Open(bytes.NewReader(res.Bytes), res.Size, res.Filename)
+			if err != nil {
+				t.Fatalf("canto's installer refuses the wheel: %v", err)
+			}
+			if err := w.Verify(t.Context()); err != nil {
+				t.Fatal(err)
+			}
 			if diff := cmp.Diff(tt.wantNames, u.names); diff != "" {
 				t.Errorf("members (-want +got):\n%s", diff)
 			}

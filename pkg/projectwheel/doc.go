@@ -40,7 +40,9 @@
 //     strings as written, and optional-dependencies with an extra marker
 //     added; otherwise the main group's Poetry dependencies converted as
 //     poetry-core's Dependency.to_pep_508 does ("^1.2" → "(>=1.2,<2.0)",
-//     python and platform as markers, git/url/path as "name @ url").
+//     python and platform as markers, git and url as "name @ url"). A
+//     path dependency is written by name only: poetry-core's absolute
+//     file: URL would tie the wheel to the checkout's location.
 //     Optional dependencies appear only under extra markers of the extras
 //     that list them. A union constraint ("^1 || ^3") cannot be written as
 //     a PEP 440 specifier set and is an error (poetry-core writes an invalid

@@ -177,7 +177,7 @@ func TestBuildErrors(t *testing.T) {
 				"pyproject.toml":   head + "readme = \"README.md\"\n",
 				"proj/__init__.py": "",
 			},
-			wantErr:     "readme: reading readme \"README.md\": open README.md: no such file or directory\nhint: the readme path is relative to the directory of pyproject.toml",
+			wantErr:     "tool.poetry.readme: reading readme \"README.md\": open README.md: no such file or directory\nhint: the readme path is relative to the directory of pyproject.toml",
 			wantType:    new(*ConfigError),
 			wantPackage: true,
 		},

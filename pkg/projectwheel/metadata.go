@@ -21,7 +21,7 @@ type extraMeta struct {
 	buildScript bool
 	// table is "project" when [project] sets the name, else "tool.poetry",
 	// for naming the fields in errors.
-	table, versionTable string
+	table, versionTable, readmeTable string
 	// projectDeps says [project] declares dependencies statically.
 	projectDeps bool
 }
@@ -52,7 +52,10 @@ func readExtraMeta(raw []byte) extraMeta {
 	}
 	_, hasDeps := proj["dependencies"]
 	m.projectDeps = hasDeps && !slices.Contains(strs(proj["dynamic"]), "dependencies")
-	m.versionTable = "tool.poetry"
+	m.versionTable, m.readmeTable = "tool.poetry", "tool.poetry"
+	if _, ok := proj["readme"]; ok {
+		m.readmeTable = "project"
+	}
 	if _, ok := proj["version"]; ok {
 		m.versionTable = "project"
 	}
@@ -171,7 +174,7 @@ func (b *builder) readme() (text, contentType string, err error) {
 	}
 	var parts []string
 	for _, f := range r.Files {
-		field := "readme"
+		field := b.extra.readmeTable + ".readme"
 		if err := b.checkRelative(field, f); err != nil {
 			return "", "", err
 		}

@@ -2,8 +2,6 @@ package projectwheel
 
 import (
 	"fmt"
-	"net/url"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -127,12 +125,9 @@ func (b *builder) poetryRequirement(d pyproject.Dependency, extras []string) (st
 			req += "#subdirectory=" + d.Subdirectory
 		}
 	case d.Path != "":
-		// poetry-core writes the absolute file URL of the path dependency.
-		p := d.Path
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(b.dir, p)
-		}
-		req += " @ " + (&url.URL{Scheme: "file", Path: filepath.ToSlash(p)}).String()
+		// poetry-core writes "name @ file:///absolute/path"; that would make
+		// the wheel depend on where the project is checked out, so a path
+		// dependency is written by name only.
 	default:
 		spec, err := specifiers(d.Constraint)
 		if err != nil {

@@ -133,11 +133,11 @@ func TestPlatformAndGit(t *testing.T) {
 
 func TestPathDependency(t *testing.T) {
 	b := &builder{dir: "/work/proj", p: &pyproject.Project{}}
-	got, err := b.poetryRequirement(pyproject.Dependency{Name: "lib", Path: "../lib", Develop: true}, nil)
+	got, err := b.poetryRequirement(pyproject.Dependency{Name: "lib", Path: "../lib", Develop: true, Extras: []string{"x"}, Python: ">=3.9"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "lib @ file:///work/lib"; got != want {
+	if want := `lib[x] ; python_version >= "3.9"`; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
