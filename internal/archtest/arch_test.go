@@ -25,6 +25,7 @@ var allowed = map[string][]string{
 	"pkg/plan":      {"pkg/pyname", "pkg/pep440", "pkg/pep508", "pkg/tags", "pkg/target", "pkg/pyproject", "pkg/lock"},
 	"pkg/cache":     {},
 	"pkg/index":     {"pkg/cache", "pkg/pyname"},
+	"pkg/fetch":     {"pkg/plan", "pkg/index", "pkg/cache", "pkg/pyproject", "pkg/lock", "pkg/pyname", "pkg/tags"},
 	"pkg/venv":      {"pkg/wheel", "pkg/pyname"},
 	"pkg/image":     {},
 	"pkg/layers":    {},
