@@ -43,7 +43,7 @@ check: lint test
 
 # The README's first command: set up, then run canto's main job on an example.
 demo: build testworld
-	./$(BIN) plan examples/flask-uwsgi --platform linux/amd64 --python 3.11 --libc glibc-2.36
+	bash hack/demo.sh
 
 # Everything: lint, unit tests, the test world and the end-to-end tests.
 # This is the README's test command and what .ci/run runs.
