@@ -458,32 +458,51 @@ def publish_sdist(orig: Path, out_dir: Path) -> Path:
     return dest
 
 
-def build_wheel_from_sdist(sdist: Path, out_dir: Path, work: Path, cache: Path) -> Path:
+# Compiled wheels are reproducible only when built in the same directory
+# (the path lands in debug info): unpack each sdist at this fixed path, build
+# in-tree, and map the path away as well.
+SDIST_BUILD_ROOT = Path("/tmp/canto-index-build")
+WHEEL_RECIPE = "fixed-path-v1"  # part of the wheel cache key; bump when the recipe changes
+
+
+def build_wheel_from_sdist(sdist: Path, out_dir: Path, cache: Path) -> Path:
     """Builds (or reuses, keyed by the sdist's sha256) a wheel with Debian's toolchain."""
-    key = hashlib.sha256(sdist.read_bytes()).hexdigest()[:32]
+    key = hashlib.sha256(sdist.read_bytes() + WHEEL_RECIPE.encode()).hexdigest()[:32]
     cached = cache / key
     hits = list(cached.glob("*.whl")) if cached.is_dir() else []
     if len(hits) == 1:
         dest = out_dir / hits[0].name
         shutil.copyfile(hits[0], dest)
         return dest
-    build_dir = work / "pipwheel"
-    shutil.rmtree(build_dir, ignore_errors=True)
-    build_dir.mkdir(parents=True)
-    env = dict(os.environ, SOURCE_DATE_EPOCH=str(SOURCE_DATE_EPOCH),
-               PIP_CONFIG_FILE=os.devnull, PIP_DISABLE_PIP_VERSION_CHECK="1",
-               PYTHONDONTWRITEBYTECODE="1")
-    log(f"pip wheel {sdist.name}")
-    run(["/usr/bin/python3", "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-         "--no-index", "--no-cache-dir", "-q", "-w", str(build_dir), str(sdist)], env=env)
-    built = list(build_dir.glob("*.whl"))
-    if len(built) != 1:
-        raise SystemExit(f"building {sdist.name}: expected one wheel, got {built}")
-    cached.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(built[0], cached / built[0].name)
-    dest = out_dir / built[0].name
-    shutil.move(str(built[0]), dest)
-    return dest
+    shutil.rmtree(SDIST_BUILD_ROOT, ignore_errors=True)
+    SDIST_BUILD_ROOT.mkdir(parents=True)
+    try:
+        with tarfile.open(sdist) as tf:
+            top = tf.getnames()[0].split("/")[0]
+            for m in tf.getmembers():  # Debian's 3.11.2 predates extractall(filter=)
+                if m.name.startswith("/") or ".." in m.name.split("/") or \
+                        not (m.isfile() or m.isdir()):
+                    raise SystemExit(f"unpacking {sdist.name}: refusing member {m.name!r}")
+            tf.extractall(SDIST_BUILD_ROOT)
+        src = SDIST_BUILD_ROOT / top
+        wheel_dir = SDIST_BUILD_ROOT / "wheelhouse"
+        env = dict(os.environ, SOURCE_DATE_EPOCH=str(SOURCE_DATE_EPOCH),
+                   CFLAGS=f"-ffile-prefix-map={SDIST_BUILD_ROOT}=.",
+                   PIP_CONFIG_FILE=os.devnull, PIP_DISABLE_PIP_VERSION_CHECK="1",
+                   PYTHONDONTWRITEBYTECODE="1")
+        log(f"pip wheel {sdist.name}")
+        run(["/usr/bin/python3", "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+             "--no-index", "--no-cache-dir", "-q", "-w", str(wheel_dir), str(src)], env=env)
+        built = list(wheel_dir.glob("*.whl"))
+        if len(built) != 1:
+            raise SystemExit(f"building {sdist.name}: expected one wheel, got {built}")
+        cached.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(built[0], cached / built[0].name)
+        dest = out_dir / built[0].name
+        shutil.copyfile(built[0], dest)
+        return dest
+    finally:
+        shutil.rmtree(SDIST_BUILD_ROOT, ignore_errors=True)
 
 
 # ---------------------------------------------------------------- canto-testpkg
@@ -567,7 +586,7 @@ def main() -> int:
             sdist = publish_sdist(orig, staging)
             produced.append(("upstream sdist (Debian .orig)", sdist))
             if wheel:
-                whl = build_wheel_from_sdist(sdist, staging, work, args.cache / "wheels")
+                whl = build_wheel_from_sdist(sdist, staging, args.cache / "wheels")
                 produced.append(("wheel built from the upstream sdist", whl))
         pkgs = deb_closure(DEB_ROOTS)
         log(f"{len(pkgs)} Debian packages in the closure")

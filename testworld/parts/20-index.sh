@@ -35,7 +35,7 @@ apt_install() {
   tw_log "apt: installing ${todo[*]}"
   ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1 || apt-get update -qq -o DPkg::Lock::Timeout=300
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-    -o DPkg::Lock::Timeout=300 "${todo[@]}" >&2
+    -o DPkg::Lock::Timeout=300 "${todo[@]}" >>"$TW/logs/apt-$TW_PART.log" 2>&1
 }
 
 # deb-src lines for `apt-get source`: the URIs and suites of the machine's own

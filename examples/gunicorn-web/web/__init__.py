@@ -1,0 +1,1 @@
+"""gunicorn-web: a framework-free WSGI application."""
