@@ -15,8 +15,10 @@ import (
 	"github.com/canto-build/canto/pkg/cache"
 	"github.com/canto-build/canto/pkg/config"
 	"github.com/canto-build/canto/pkg/image"
+	"github.com/canto-build/canto/pkg/index"
 	"github.com/canto-build/canto/pkg/plan"
 	"github.com/canto-build/canto/pkg/publish"
+	"github.com/canto-build/canto/pkg/wheel"
 )
 
 type buildFlags struct {
@@ -27,6 +29,11 @@ type buildFlags struct {
 	insecure, asJSON                    bool
 	jobs                                int
 	sel                                 selectionFlags
+	// Limits and network patience.
+	maxWheelSize, maxRatio int64
+	maxWheelMembers        int
+	retries                int
+	stallTimeout           time.Duration
 }
 
 func newBuildCommand(e *env) *cobra.Command {
@@ -89,6 +96,11 @@ Base (--base) and outputs (-o) use containers-transports(5) names:
 	fl.BoolVar(&f.insecure, "insecure-registry", false, "allow plain HTTP to registries (for a local registry)")
 	fl.IntVarP(&f.jobs, "jobs", "j", 8, "parallel downloads")
 	fl.BoolVar(&f.asJSON, "json", false, "print the result as JSON on stdout")
+	fl.Int64Var(&f.maxWheelSize, "max-wheel-size", wheel.DefaultMaxTotalSize, "largest total uncompressed size of a wheel, in bytes (zip bomb guard)")
+	fl.IntVar(&f.maxWheelMembers, "max-wheel-members", wheel.DefaultMaxMembers, "largest number of files in a wheel (zip bomb guard)")
+	fl.Int64Var(&f.maxRatio, "max-compression-ratio", wheel.DefaultMaxCompressionRatio, "largest compression ratio N (of N:1) of a wheel member over 1 MiB (zip bomb guard)")
+	fl.IntVar(&f.retries, "retries", index.DefaultRetries, "times a failed index or registry request is retried (5xx, 429, resets, stalls)")
+	fl.DurationVar(&f.stallTimeout, "stall-timeout", index.DefaultStallTimeout, "abort and retry a download that sends no data for this long")
 	f.sel.register(cmd)
 	return cmd
 }
@@ -186,6 +198,10 @@ func runBuild(ctx context.Context, e *env, cmd *cobra.Command, dir string, f bui
 		return &usageError{err}
 	}
 
+	if f.maxWheelSize <= 0 || f.maxWheelMembers <= 0 || f.maxRatio <= 0 {
+		return &usageError{errors.New("--max-wheel-size, --max-wheel-members and --max-compression-ratio must be positive")}
+	}
+
 	// Check every output before any work, so a typo costs nothing.
 	pubOpts := []publish.Option{publish.WithInsecure(f.insecure)}
 	for _, d := range dests {
@@ -204,9 +220,13 @@ func runBuild(ctx context.Context, e *env, cmd *cobra.Command, dir string, f bui
 	if err != nil {
 		return err
 	}
+	if changed("retries") {
+		pubOpts = append(pubOpts, publish.WithRetries(f.retries, time.Second))
+	}
 	resolver, err := newResolver(resolverConfig{
 		dir: dir, project: lp.project, cache: c, indexURL: f.indexURL, jobs: f.jobs,
 		getenv: e.getenv, ui: u, created: created,
+		indexOpts: []index.Option{index.WithRetries(f.retries), index.WithStallTimeout(f.stallTimeout)},
 	})
 	if err != nil {
 		return err
@@ -218,6 +238,8 @@ func runBuild(ctx context.Context, e *env, cmd *cobra.Command, dir string, f bui
 		build.WithLogger(u.logger()),
 		build.WithProgress(func(ev build.Event) { u.infof("%s", renderEvent(ev)) }),
 		build.WithImageOptions(image.WithInsecure(f.insecure)),
+		build.WithWheelLimits(wheel.WithMaxTotalSize(f.maxWheelSize), wheel.WithMaxMembers(f.maxWheelMembers),
+			wheel.WithMaxCompressionRatio(f.maxRatio, wheel.DefaultCompressionRatioMinSize)),
 	)
 	if err != nil {
 		return err
@@ -237,7 +259,7 @@ func runBuild(ctx context.Context, e *env, cmd *cobra.Command, dir string, f bui
 		Created:    created,
 	})
 	if err != nil {
-		return err
+		return withLimitHint(err)
 	}
 	reused := 0
 	for _, l := range res.Layers {
@@ -268,6 +290,33 @@ func runBuild(ctx context.Context, e *env, cmd *cobra.Command, dir string, f bui
 	_, err = fmt.Fprintln(e.stdout, res.Digest)
 	return err
 }
+
+// withLimitHint names the flag that raises a wheel limit that was hit.
+func withLimitHint(err error) error {
+	var le *wheel.LimitError
+	if !errors.As(err, &le) {
+		return err
+	}
+	flag := map[string]string{
+		"WithMaxTotalSize":        "--max-wheel-size",
+		"WithMaxMembers":          "--max-wheel-members",
+		"WithMaxCompressionRatio": "--max-compression-ratio",
+	}[le.Option]
+	if flag == "" {
+		return err
+	}
+	// The library's hint names its Go option; the user needs the flag.
+	return &rewordedError{msg: strings.ReplaceAll(err.Error(), "wheel."+le.Option, flag), err: err}
+}
+
+// rewordedError changes an error's text but not what it wraps.
+type rewordedError struct {
+	msg string
+	err error
+}
+
+func (e *rewordedError) Error() string { return e.msg }
+func (e *rewordedError) Unwrap() error { return e.err }
 
 func renderEvent(ev build.Event) string {
 	if ev.Total > 0 {

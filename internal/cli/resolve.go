@@ -21,6 +21,8 @@ type resolverConfig struct {
 	getenv   func(string) string
 	ui       *ui
 	sdists   build.SdistBuilder
+	// indexOpts tune the index client (retries, stall timeout).
+	indexOpts []index.Option
 }
 
 // newResolver wires pkg/fetch (with Poetry's sources and credentials) and the
@@ -31,7 +33,8 @@ func newResolver(c resolverConfig) (*build.SourceResolver, error) {
 		srcOpts = append(srcOpts, fetch.WithIndexURL(c.indexURL))
 	}
 	sources := fetch.SourcesFor(c.project, srcOpts...)
-	client := index.NewClient(index.WithLogger(c.ui.logger()), index.WithCache(c.cache), index.WithUserAgent("canto"))
+	client := index.NewClient(append([]index.Option{index.WithLogger(c.ui.logger()), index.WithCache(c.cache), index.WithUserAgent("canto")},
+		c.indexOpts...)...)
 	return &build.SourceResolver{
 		Dir:     c.dir,
 		Sources: sources,

@@ -109,6 +109,7 @@ type Builder struct {
 	progress func(Event)
 	policy   layers.Policy
 	imgOpts  []image.Option
+	wheelOpt []wheel.Option
 	uid, gid int
 }
 
@@ -146,6 +147,13 @@ func WithLayerPolicy(p layers.Policy) Option { return func(b *Builder) { b.polic
 // WithImageOptions passes options to image.LoadBase (keychain, insecure...).
 func WithImageOptions(opts ...image.Option) Option {
 	return func(b *Builder) { b.imgOpts = append(b.imgOpts, opts...) }
+}
+
+// WithWheelLimits sets the limits every wheel is opened with (see
+// wheel.WithMaxTotalSize, wheel.WithMaxMembers and
+// wheel.WithMaxCompressionRatio). The default is pkg/wheel's defaults.
+func WithWheelLimits(opts ...wheel.Option) Option {
+	return func(b *Builder) { b.wheelOpt = append(b.wheelOpt, opts...) }
 }
 
 // New returns a Builder.
@@ -229,7 +237,7 @@ func (b *Builder) Build(ctx context.Context, req Request) (*Result, error) {
 		stored, cached, err := b.storeLayer(ctx, l.Key(salt), mt, func(w *os.File) error {
 			dst := venv.NewTarDestination(w, tarOpts)
 			for _, it := range l.Items {
-				if err := installWheel(ctx, dst, files[it.Name], layout); err != nil {
+				if err := installWheel(ctx, dst, files[it.Name], layout, b.wheelOpt); err != nil {
 					return err
 				}
 			}
@@ -285,7 +293,7 @@ func (b *Builder) Build(ctx context.Context, req Request) (*Result, error) {
 			key := layers.Layer{Name: "project", Items: []layers.Item{{Name: req.Project.Name, Version: req.Project.Version, SHA256: f.SHA256}}}.Key(salt)
 			stored, cached, err := b.storeLayer(ctx, key, mt, func(w *os.File) error {
 				dst := venv.NewTarDestination(w, tarOpts)
-				if err := installWheel(ctx, dst, f, layout); err != nil {
+				if err := installWheel(ctx, dst, f, layout, b.wheelOpt); err != nil {
 					return err
 				}
 				return dst.Close()
@@ -321,7 +329,7 @@ func (b *Builder) Build(ctx context.Context, req Request) (*Result, error) {
 }
 
 // installWheel installs one wheel file into a layer.
-func installWheel(ctx context.Context, dst wheel.Destination, f File, layout venv.Layout) error {
+func installWheel(ctx context.Context, dst wheel.Destination, f File, layout venv.Layout, limits []wheel.Option) error {
 	fh, err := os.Open(f.Path)
 	if err != nil {
 		return fmt.Errorf("installing %s: %w", f.Filename, err)
@@ -331,7 +339,7 @@ func installWheel(ctx context.Context, dst wheel.Destination, f File, layout ven
 	if err != nil {
 		return fmt.Errorf("installing %s: %w", f.Filename, err)
 	}
-	w, err := wheel.Open(fh, st.Size(), f.Filename)
+	w, err := wheel.Open(fh, st.Size(), f.Filename, limits...)
 	if err != nil {
 		return err
 	}
