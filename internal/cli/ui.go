@@ -69,14 +69,6 @@ func (u *ui) infof(format string, args ...any) {
 	fmt.Fprintf(u.w, format+"\n", args...)
 }
 
-// warnf prints a warning unless --quiet.
-func (u *ui) warnf(format string, args ...any) {
-	if u.quiet {
-		return
-	}
-	fmt.Fprintf(u.w, "%s %s\n", u.paint("1;33", "warning:"), fmt.Sprintf(format, args...))
-}
-
 // logger returns a slog.Logger for library packages: silent at the default
 // level, info with -v and debug with -vv.
 func (u *ui) logger() *slog.Logger {

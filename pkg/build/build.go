@@ -334,7 +334,7 @@ func installWheel(ctx context.Context, dst wheel.Destination, f File, layout ven
 	if err != nil {
 		return fmt.Errorf("installing %s: %w", f.Filename, err)
 	}
-	defer fh.Close()
+	defer func() { _ = fh.Close() }()
 	st, err := fh.Stat()
 	if err != nil {
 		return fmt.Errorf("installing %s: %w", f.Filename, err)

@@ -584,7 +584,7 @@ func extraListsDep(pkgExtras map[string][]string, active []string, dep string) b
 func requirementName(r string) string {
 	r = strings.TrimSpace(r)
 	end := strings.IndexFunc(r, func(c rune) bool {
-		return !(c == '-' || c == '_' || c == '.' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9')
+		return c != '-' && c != '_' && c != '.' && (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && (c < '0' || c > '9')
 	})
 	if end < 0 {
 		return r
