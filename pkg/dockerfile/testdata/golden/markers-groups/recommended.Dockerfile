@@ -1,0 +1,61 @@
+# Dockerfile for markers-groups 0.3.0, written by `canto dockerfile --strategy recommended`.
+#
+# Strategy recommended: Poetry pinned and kept out of the final image; the
+# dependency layer depends on pyproject.toml and poetry.lock alone; cache and
+# secret mounts; the project installed last, as a wheel; no compiler; non-root.
+#
+# Target: linux/amd64 python3.11 glibc-2.36; Poetry 1.3.2.
+#
+# Build it with BuildKit (DOCKER_BUILDKIT=1 on Docker before 23):
+#   docker build --tag markers-groups .
+# Credentials for private indexes come from BuildKit secrets, never ARG or ENV:
+#   --secret id=testworld-username,src=FILE --secret id=testworld-password,src=FILE
+
+# builder builds the dependencies with a pinned Poetry into /opt/venv.
+FROM python:3.11-slim-bookworm AS builder
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    POETRY_NO_INTERACTION=1 \
+    PYTHON_KEYRING_BACKEND=keyring.backends.null.Keyring \
+    VIRTUAL_ENV=/opt/venv
+# Poetry 1.3.2 in a virtualenv of its own (PEP 668 forbids installing into the system Python).
+RUN --mount=type=cache,target=/root/.cache/pip \
+    python3 -m venv /opt/poetry \
+    && /opt/poetry/bin/pip install poetry==1.3.2 \
+    && python3 -m venv /opt/venv
+WORKDIR /app
+# This layer depends on pyproject.toml, poetry.lock and the directory dependencies alone.
+COPY pyproject.toml poetry.lock ./
+# Directory dependencies are installed with the other dependencies, so they come first.
+COPY libs/sibling libs/sibling
+RUN --mount=type=cache,target=/root/.cache/pypoetry \
+    --mount=type=cache,target=/root/.cache/pip \
+    --mount=type=secret,id=testworld-username \
+    --mount=type=secret,id=testworld-password \
+    if [ -f /run/secrets/testworld-username ]; then export POETRY_HTTP_BASIC_TESTWORLD_USERNAME="$(cat /run/secrets/testworld-username)"; fi \
+    && if [ -f /run/secrets/testworld-password ]; then export POETRY_HTTP_BASIC_TESTWORLD_PASSWORD="$(cat /run/secrets/testworld-password)"; fi \
+    && /opt/poetry/bin/poetry install --only main --no-root
+
+# wheels builds the project as a wheel.
+FROM builder AS wheels
+COPY . .
+RUN /opt/poetry/bin/poetry build --format wheel
+
+# runtime is the image: the virtualenv and the project; no compiler, no Poetry, not root.
+FROM python:3.11-slim-bookworm AS runtime
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    VIRTUAL_ENV=/opt/venv \
+    PATH=/opt/venv/bin:$PATH
+RUN groupadd --system --gid 10001 app \
+    && useradd --system --uid 10001 --gid app --home-dir /app --no-create-home --shell /usr/sbin/nologin app
+# The virtualenv keeps its absolute path: its scripts' shebangs name /opt/venv/bin/python.
+COPY --from=builder /opt/venv /opt/venv
+RUN --mount=type=bind,from=wheels,source=/app/dist,target=/tmp/dist \
+    pip install --no-deps --no-index --no-cache-dir /tmp/dist/*.whl
+WORKDIR /app
+# The project's files, last (for files such as configuration that the command reads).
+COPY . .
+USER 10001:10001
+CMD ["python3", "-m", "markers_groups"]
