@@ -33,6 +33,7 @@ var allowed = map[string][]string{
 	"pkg/build":        {"pkg/cache", "pkg/image", "pkg/layers", "pkg/lock", "pkg/plan", "pkg/pyproject", "pkg/target", "pkg/venv", "pkg/wheel", "pkg/pyname", "pkg/config", "pkg/fetch", "pkg/projectwheel", "pkg/sdist", "pkg/sandbox", "pkg/elfcheck"},
 	"pkg/projectwheel": {"pkg/pyname", "pkg/pep440", "pkg/pep508", "pkg/pyproject"},
 	"pkg/publish":      {"pkg/image"},
+	"pkg/dockerfile":   {"pkg/pyname", "pkg/pep440", "pkg/pep508", "pkg/tags", "pkg/target", "pkg/pyproject", "pkg/lock", "pkg/plan"},
 	"pkg/sandbox":      {},
 	"pkg/sdist":        {"pkg/sandbox", "pkg/wheel", "pkg/cache", "pkg/pep440", "pkg/pep508", "pkg/pyname", "pkg/tags", "pkg/venv"},
 }

@@ -95,6 +95,7 @@ one dependency rebuilds one small layer.`,
 
 	root.AddCommand(newVersionCommand(e))
 	root.AddCommand(newPlanCommand(e))
+	root.AddCommand(newDockerfileCommand(e))
 	root.AddCommand(newBuildCommand(e))
 	return root
 }
