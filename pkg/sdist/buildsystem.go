@@ -36,13 +36,7 @@ func ParseBuildSystem(data []byte) (BuildSystem, error) {
 	if data == nil {
 		return cloneBS(LegacyBuildSystem), nil
 	}
-	var doc struct {
-		BuildSystem *struct {
-			Requires     *[]string `toml:"requires"`
-			BuildBackend *string   `toml:"build-backend"`
-			BackendPath  []string  `toml:"backend-path"`
-		} `toml:"build-system"`
-	}
+	var doc map[string]any
 	if err := toml.Unmarshal(data, &doc); err != nil {
 		var de *toml.DecodeError
 		if errors.As(err, &de) {
@@ -51,29 +45,65 @@ func ParseBuildSystem(data []byte) (BuildSystem, error) {
 		}
 		return BuildSystem{}, fmt.Errorf("parsing pyproject.toml: %w", err)
 	}
-	bs := doc.BuildSystem
-	if bs == nil {
+	raw, ok := doc["build-system"]
+	if !ok {
 		return cloneBS(LegacyBuildSystem), nil
+	}
+	table, ok := raw.(map[string]any)
+	if !ok {
+		return BuildSystem{}, errors.New("parsing pyproject.toml: build-system is not a table")
 	}
 	// PEP 518: "If the table is specified but is missing required fields
 	// then the tool should consider it an error."
-	if bs.Requires == nil {
+	if _, ok := table["requires"]; !ok {
 		return BuildSystem{}, errors.New("parsing pyproject.toml: [build-system] has no \"requires\" key\nhint: PEP 518 requires it, e.g. requires = [\"setuptools>=61\"]")
 	}
-	out := BuildSystem{Requires: append([]string{}, *bs.Requires...), BackendPath: bs.BackendPath}
-	if bs.BuildBackend == nil {
+	requires, err := stringList(table, "requires")
+	if err != nil {
+		return BuildSystem{}, err
+	}
+	backendPath, err := stringList(table, "backend-path")
+	if err != nil {
+		return BuildSystem{}, err
+	}
+	out := BuildSystem{Requires: requires, BackendPath: backendPath}
+	switch backend := table["build-backend"].(type) {
+	case nil:
 		// PEP 517: a missing build-backend means the legacy setup.py path.
 		out.Backend = LegacyBuildSystem.Backend
-	} else {
-		out.Backend = *bs.BuildBackend
+	case string:
+		out.Backend = backend
 		if !validBackend(out.Backend) {
 			return BuildSystem{}, fmt.Errorf("parsing pyproject.toml: build-backend %q is not \"module.path\" or \"module.path:object.path\"", out.Backend)
 		}
+	default:
+		return BuildSystem{}, errors.New("parsing pyproject.toml: [build-system] build-backend is not a string")
 	}
 	for _, p := range out.BackendPath {
 		if p == "" || p[0] == '/' || containsDotDot(p) {
 			return BuildSystem{}, fmt.Errorf("parsing pyproject.toml: backend-path entry %q is not a path inside the source tree", p)
 		}
+	}
+	return out, nil
+}
+
+// stringList reads an optional array of strings from table.
+func stringList(table map[string]any, key string) ([]string, error) {
+	raw, ok := table[key]
+	if !ok {
+		return nil, nil
+	}
+	list, ok := raw.([]any)
+	if !ok {
+		return nil, fmt.Errorf("parsing pyproject.toml: [build-system] %s is not an array of strings", key)
+	}
+	out := make([]string, 0, len(list))
+	for _, v := range list {
+		s, ok := v.(string)
+		if !ok {
+			return nil, fmt.Errorf("parsing pyproject.toml: [build-system] %s is not an array of strings", key)
+		}
+		out = append(out, s)
 	}
 	return out, nil
 }

@@ -251,4 +251,3 @@ func (b *build) install(ctx context.Context, w want) ([]want, error) {
 	}
 	return deps, nil
 }
-

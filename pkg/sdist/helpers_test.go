@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"sort"
@@ -162,4 +164,14 @@ var hostEnv = pep508.Env{
 	"platform_machine": "x86_64", "platform_release": "6.1.0", "platform_system": "Linux",
 	"platform_version": "#1 SMP", "python_full_version": "3.11.2", "platform_python_implementation": "CPython",
 	"python_version": "3.11", "sys_platform": "linux",
+}
+
+func sha256File(t *testing.T, p string) string {
+	t.Helper()
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
 }

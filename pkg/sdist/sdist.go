@@ -560,4 +560,3 @@ func (b *build) store(ctx context.Context, key, wheelName string) (*Result, erro
 	b.o.log.Debug("sdist built", "sdist", b.sdist, "wheel", wheelName)
 	return &Result{WheelPath: wheelPath, WheelFilename: wheelName, SHA256: sum, LogPath: logPath}, nil
 }
-
