@@ -1,0 +1,596 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"archive/tar"
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	"github.com/google/go-containerregistry/pkg/v1/validate"
+
+	"github.com/canto-build/canto/pkg/pyproject"
+	"github.com/canto-build/canto/pkg/wheel/wheeltest"
+)
+
+// Reliability and security of `canto build`, end to end: hostile wheels,
+// bad project input, faults in the index and the registry, interruptions,
+// concurrent builds and secrets. docs/reliability.md lists every case with
+// the test that proves it.
+
+// ---------------------------------------------------------------------------
+// Helpers.
+
+// indexUpstream is the test world's open package index, scheme://host:port.
+func indexUpstream(t *testing.T, env map[string]string) string {
+	t.Helper()
+	baseimgNeed(t, env, "CANTO_TW_INDEX_URL")
+	return strings.TrimSuffix(env["CANTO_TW_INDEX_URL"], "/simple/")
+}
+
+func sha256Hex(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// httpGet fetches url and fails the test unless it answers 200.
+func httpGet(t *testing.T, url string) []byte {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %d %v", url, resp.StatusCode, err)
+	}
+	return b
+}
+
+// wantFail checks that a run failed, and that stderr holds every one of
+// want.
+func wantFail(t *testing.T, r cantoRun, want ...string) {
+	t.Helper()
+	if r.err == nil {
+		t.Fatalf("canto succeeded, want a failure with %q\nstdout: %s\nstderr:\n%s", want, r.stdout, r.stderr)
+	}
+	for _, w := range want {
+		if !strings.Contains(r.stderr, w) {
+			t.Errorf("stderr lacks %q:\n%s", w, r.stderr)
+		}
+	}
+	if strings.Contains(r.stderr, "panic:") || strings.Contains(r.stderr, "goroutine ") {
+		t.Errorf("canto panicked:\n%s", r.stderr)
+	}
+}
+
+// verifyCache re-hashes every blob under DIR/sha256/ and reads every keyed
+// pointer: the cache must hold nothing its own verification would reject.
+// It returns the number of blobs.
+func verifyCache(t *testing.T, dir string) int {
+	t.Helper()
+	blobs := 0
+	hexName := regexp.MustCompile(`^[0-9a-f]{64}$`)
+	err := filepath.WalkDir(filepath.Join(dir, "sha256"), func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		blobs++
+		name := d.Name()
+		if !hexName.MatchString(name) || filepath.Base(filepath.Dir(p)) != name[:2] {
+			t.Errorf("cache blob %s is not named by a sha256 in its own directory", p)
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if got := sha256Hex(b); got != name {
+			t.Errorf("cache blob %s holds content with sha256 %s", p, got)
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		t.Fatal(err)
+	}
+	pointer := regexp.MustCompile(`^sha256:[0-9a-f]{64}\n$`)
+	err = filepath.WalkDir(filepath.Join(dir, "keys"), func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if !pointer.Match(b) {
+			t.Errorf("cache key %s holds %q, not a pointer", p, b)
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		t.Fatal(err)
+	}
+	return blobs
+}
+
+// validateLayout checks that the OCI layout at dir holds a valid image with
+// the digest printed.
+func validateLayout(t *testing.T, dir, digest string) {
+	t.Helper()
+	p, err := layout.FromPath(dir)
+	if err != nil {
+		t.Fatalf("opening layout %s: %v", dir, err)
+	}
+	h, err := v1.NewHash(digest)
+	if err != nil {
+		t.Fatalf("digest %q: %v", digest, err)
+	}
+	img, err := p.Image(h)
+	if err != nil {
+		t.Fatalf("layout %s lacks %s: %v", dir, digest, err)
+	}
+	if err := validate.Image(img); err != nil {
+		t.Fatalf("layout image %s: %v", digest, err)
+	}
+}
+
+// validateTag checks that tag is absent, or points at a complete image that
+// validates; it reports whether the tag exists.
+func validateTag(t *testing.T, tag string, opts ...remote.Option) bool {
+	t.Helper()
+	ref, err := name.ParseReference(tag, name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := remote.Image(ref, opts...)
+	if err != nil {
+		if s := baseimgStatus(err); s == http.StatusNotFound {
+			return false
+		}
+		t.Fatalf("reading %s: %v", tag, err)
+	}
+	if err := validate.Image(img); err != nil {
+		t.Fatalf("%s points at an image that does not validate: %v", tag, err)
+	}
+	return true
+}
+
+// relocate points a copied example at another index: the project's source
+// and the lock's package sources, with the lock's content-hash recomputed
+// so the lock stays fresh.
+func relocate(t *testing.T, dir, from, to string) {
+	t.Helper()
+	pp := filepath.Join(dir, "pyproject.toml")
+	lp := filepath.Join(dir, "poetry.lock")
+	py, err := os.ReadFile(pp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lk, err := os.ReadFile(lp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	py = bytes.ReplaceAll(py, []byte(from), []byte(to))
+	if err := os.WriteFile(pp, py, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lk = bytes.ReplaceAll(lk, []byte(strings.TrimSuffix(from, "/")), []byte(strings.TrimSuffix(to, "/")))
+	p, err := pyproject.Load(pp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	re := regexp.MustCompile(`(?m)^content-hash = ".*"$`)
+	lk = re.ReplaceAll(lk, []byte(`content-hash = "`+p.ContentHashFor(pyproject.HashPoetry23)+`"`))
+	if err := os.WriteFile(lp, lk, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// writeProject writes a project (package-mode = false) that depends on one
+// package "evil" of version 1.0, locked to filename with sha, from the index
+// at indexURL.
+func writeProject(t *testing.T, indexURL, filename, sha string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "victim")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	py := fmt.Sprintf(`[tool.poetry]
+name = "victim"
+version = "0.1.0"
+description = "A project that trusts a hostile index."
+authors = ["canto e2e <e2e@canto.invalid>"]
+package-mode = false
+
+[tool.poetry.dependencies]
+python = ">=3.8,<4.0"
+evil = "1.0"
+
+[[tool.poetry.source]]
+name = "hostile"
+url = %q
+priority = "primary"
+`, indexURL)
+	pp := filepath.Join(dir, "pyproject.toml")
+	if err := os.WriteFile(pp, []byte(py), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, err := pyproject.Load(pp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lk := fmt.Sprintf(`# This file is automatically @generated by Poetry and should not be changed by hand.
+
+[[package]]
+name = "evil"
+version = "1.0"
+description = "A hostile package."
+optional = false
+python-versions = ">=3.8"
+groups = ["main"]
+files = [
+    {file = %q, hash = "sha256:%s"},
+]
+
+[package.source]
+type = "legacy"
+url = %q
+reference = "hostile"
+
+[metadata]
+lock-version = "2.1"
+python-versions = ">=3.8,<4.0"
+content-hash = %q
+`, filename, sha, strings.TrimSuffix(indexURL, "/"), p.ContentHashFor(pyproject.HashPoetry23))
+	if err := os.WriteFile(filepath.Join(dir, "poetry.lock"), []byte(lk), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// tinyIndex serves files under /<case>/simple/<project>/ and
+// /<case>/files/<filename>, a Simple API (PEP 503) of one file per case.
+type tinyIndex struct {
+	srv   *httptest.Server
+	mu    sync.Mutex
+	files map[string][]byte // "<case>/<filename>" → content
+}
+
+func newTinyIndex(t *testing.T) *tinyIndex {
+	ti := &tinyIndex{files: map[string][]byte{}}
+	ti.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
+		if len(parts) < 3 {
+			http.NotFound(w, r)
+			return
+		}
+		ti.mu.Lock()
+		defer ti.mu.Unlock()
+		switch parts[1] {
+		case "simple":
+			fmt.Fprintf(w, "<!DOCTYPE html><html><body>\n")
+			for k, b := range ti.files {
+				c, fn, _ := strings.Cut(k, "/")
+				if c == parts[0] {
+					fmt.Fprintf(w, "<a href=\"/%s/files/%s#sha256=%s\">%s</a><br/>\n", c, fn, sha256Hex(b), fn)
+				}
+			}
+			fmt.Fprintf(w, "</body></html>\n")
+		case "files":
+			b, ok := ti.files[parts[0]+"/"+parts[2]]
+			if !ok {
+				http.NotFound(w, r)
+				return
+			}
+			w.Header().Set("Content-Length", fmt.Sprint(len(b)))
+			_, _ = w.Write(b)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(ti.srv.Close)
+	return ti
+}
+
+// add serves content as filename for case c and returns the case's index URL.
+func (ti *tinyIndex) add(c, filename string, content []byte) string {
+	ti.mu.Lock()
+	defer ti.mu.Unlock()
+	ti.files[c+"/"+filename] = content
+	return ti.srv.URL + "/" + c + "/simple/"
+}
+
+// tarFile is one entry of a crafted base image layer.
+type tarFile struct {
+	name, body, link string
+	dir              bool
+}
+
+// craftBase writes a one-layer image with the given files into an OCI layout
+// and returns its containers-transports name, oci:DIR:base.
+func craftBase(t *testing.T, files []tarFile) string {
+	t.Helper()
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, f := range files {
+		h := &tar.Header{Name: f.name, Mode: 0o644, ModTime: time.Unix(0, 0), Typeflag: tar.TypeReg, Size: int64(len(f.body))}
+		switch {
+		case f.dir:
+			h.Typeflag, h.Mode, h.Size = tar.TypeDir, 0o755, 0
+		case f.link != "":
+			h.Typeflag, h.Linkname, h.Mode, h.Size = tar.TypeSymlink, f.link, 0o777, 0
+		case strings.Contains(f.name, "bin/"):
+			h.Mode = 0o755
+		}
+		if err := tw.WriteHeader(h); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tw.Write([]byte(f.body)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	data := buf.Bytes()
+	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := mutate.AppendLayers(empty.Image, layer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cf = cf.DeepCopy()
+	cf.OS, cf.Architecture = "linux", "amd64"
+	cf.Config.Env = []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
+	if img, err = mutate.ConfigFile(img, cf); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "base")
+	p, err := layout.Write(dir, empty.Index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.AppendImage(img, layout.WithAnnotations(map[string]string{"org.opencontainers.image.ref.name": "base"})); err != nil {
+		t.Fatal(err)
+	}
+	return "oci:" + dir + ":base"
+}
+
+// debianFiles is the skeleton of a Debian 12 image: libc6 in dpkg's status.
+func debianFiles(extraStatus string) []tarFile {
+	status := "Package: libc6\nStatus: install ok installed\nArchitecture: amd64\nVersion: 2.36-9+deb12u4\n\n" + extraStatus
+	return []tarFile{
+		{name: "etc/", dir: true},
+		{name: "etc/os-release", body: "ID=debian\nVERSION_ID=\"12\"\n"},
+		{name: "usr/", dir: true},
+		{name: "usr/bin/", dir: true},
+		{name: "usr/bin/sh", body: "not a shell"},
+		{name: "var/", dir: true},
+		{name: "var/lib/", dir: true},
+		{name: "var/lib/dpkg/", dir: true},
+		{name: "var/lib/dpkg/status", body: status},
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Hostile wheels.
+
+// TestReliabTamperedWheel: a wheel whose bytes differ from the lock's hash
+// (tampered on its way through a proxy) fails the build with an error that
+// names the package, the file, the expected and the actual hash; nothing is
+// cached under the good hash, nothing is written, and the next untampered
+// build succeeds.
+func TestReliabTamperedWheel(t *testing.T) {
+	env := baseimgEnv(t)
+	baseimgNeed(t, env, "CANTO_TW_BASE_SLIM")
+	up := indexUpstream(t, env)
+	const file = "click-8.1.3-py3-none-any.whl"
+	const good = "f84bdb85db5b9bbbd0946bd430528c0ea44bdbb0c3d5c23ffb1fa1786d3a530c"
+	orig := httpGet(t, up+"/files/"+file)
+	if sha256Hex(orig) != good {
+		t.Fatalf("the test index serves %s with sha256 %s, the example's lock says %s", file, sha256Hex(orig), good)
+	}
+	bad := append([]byte(nil), orig...)
+	bad[len(bad)/2] ^= 0x01
+	badSHA := sha256Hex(bad)
+
+	p := newFaultProxy(t, up)
+	p.on(pathSuffix("/"+file), always(fault{kind: faultTamper}))
+	dir := example(t, "cli-tool")
+	cache := t.TempDir()
+	out := filepath.Join(t.TempDir(), "out")
+	r := canto(t, noDaemon, "build", dir, "--cache-dir", cache, "--base", env["CANTO_TW_BASE_SLIM"],
+		"--index-url", p.URL()+"/simple/", "-o", "oci:"+out+":x")
+	wantFail(t, r, `fetching "click"`, "hash mismatch for "+file, "expected sha256 "+good, "got "+badSHA, "hint: ")
+	if n := p.count(file); n != 1 {
+		t.Errorf("the tampered file was requested %d times, want 1 (a hash mismatch is not retried)", n)
+	}
+	for _, h := range []string{good, badSHA} {
+		if _, err := os.Stat(filepath.Join(cache, "sha256", h[:2], h)); err == nil {
+			t.Errorf("the cache holds a blob under %s after the mismatch", h)
+		}
+	}
+	verifyCache(t, cache)
+	if _, err := os.Stat(out); err == nil {
+		t.Errorf("the failed build wrote %s", out)
+	}
+
+	p.reset()
+	digest := mustCanto(t, noDaemon, "build", dir, "-q", "--cache-dir", cache, "--base", env["CANTO_TW_BASE_SLIM"],
+		"--index-url", p.URL()+"/simple/", "-o", "oci:"+out+":x")
+	validateLayout(t, out, digest)
+}
+
+// bigMember returns n bytes drawn from an alphabet of 16 letters: about
+// 2:1 under deflate, far from any bomb.
+func bigMember(n int) []byte {
+	r := rand.New(rand.NewPCG(1, 2))
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = 'a' + byte(r.IntN(16))
+	}
+	return b
+}
+
+// TestReliabHostileWheels: wheels that lock, hash and download fine but are
+// hostile inside are refused by `canto build`, through the whole CLI, and
+// the wheel limits take their defaults and their flags.
+func TestReliabHostileWheels(t *testing.T) {
+	env := baseimgEnv(t)
+	baseimgNeed(t, env, "CANTO_TW_BASE_SLIM")
+	ti := newTinyIndex(t)
+	const fn = "evil-1.0-py3-none-any.whl"
+	ok := []wheeltest.File{{Name: "evil/__init__.py", Data: []byte("X = 1\n")}}
+	with := func(files ...wheeltest.File) []wheeltest.File { return append(append([]wheeltest.File(nil), ok...), files...) }
+	tests := []struct {
+		name  string
+		spec  wheeltest.Spec
+		flags []string
+		want  []string // in stderr; none means the build succeeds
+	}{
+		{
+			name: "member climbs out with ..",
+			spec: wheeltest.Spec{Files: with(wheeltest.File{Name: "evil/../../../../etc/cron.d/evil", Data: []byte("* * * * * root sh\n")})},
+			want: []string{`member "evil/../../../../etc/cron.d/evil": path has a ".." component`, fn},
+		},
+		{
+			name: "absolute member",
+			spec: wheeltest.Spec{Files: with(wheeltest.File{Name: "/etc/passwd", Data: []byte("root::0:0::/:/bin/sh\n")})},
+			want: []string{`member "/etc/passwd": path is absolute`},
+		},
+		{
+			name: "symlink member",
+			spec: wheeltest.Spec{Files: with(wheeltest.File{Name: "evil/link", Data: []byte("/etc/shadow"), Mode: fs.ModeSymlink | 0o777})},
+			want: []string{`member "evil/link": is a symlink`},
+		},
+		{
+			name: "device member",
+			spec: wheeltest.Spec{Files: with(wheeltest.File{Name: "evil/sda", Mode: fs.ModeDevice | 0o600})},
+			want: []string{`member "evil/sda": is a device`},
+		},
+		{
+			name: "RECORD hash wrong",
+			spec: wheeltest.Spec{Files: ok, EditRecord: func(rows []wheeltest.Row) []wheeltest.Row {
+				for i := range rows {
+					if rows[i].Path == "evil/__init__.py" {
+						rows[i].Hash = "sha256=" + base64.RawURLEncoding.EncodeToString(make([]byte, 32))
+					}
+				}
+				return rows
+			}},
+			want: []string{`member "evil/__init__.py": hash mismatch: RECORD says`},
+		},
+		{
+			name: "RECORD size wrong",
+			spec: wheeltest.Spec{Files: ok, EditRecord: func(rows []wheeltest.Row) []wheeltest.Row {
+				for i := range rows {
+					if rows[i].Path == "evil/__init__.py" {
+						rows[i].Size = "1234"
+					}
+				}
+				return rows
+			}},
+			want: []string{`member "evil/__init__.py": size mismatch: RECORD says 1234`},
+		},
+		{
+			name: "file missing from RECORD",
+			spec: wheeltest.Spec{Files: with(wheeltest.File{Name: "evil/hidden.py", Data: []byte("import os\n"), NotInRecord: true})},
+			want: []string{`evil/hidden.py`, `RECORD`},
+		},
+		{
+			name: "METADATA name differs from the file name",
+			spec: wheeltest.Spec{Files: ok, Metadata: "Metadata-Version: 2.1\nName: requests\nVersion: 1.0\n"},
+			want: []string{`METADATA Name "requests" does not match the file name's "evil"`},
+		},
+		{
+			name: "METADATA version differs from the file name",
+			spec: wheeltest.Spec{Files: ok, Metadata: "Metadata-Version: 2.1\nName: evil\nVersion: 9.9\n"},
+			want: []string{`METADATA Version "9.9" does not match the file name's "1.0"`},
+		},
+		{
+			name: "zip bomb stopped by the default compression ratio",
+			spec: wheeltest.Spec{Files: with(wheeltest.File{Name: "evil/zeros.bin", Data: make([]byte, 16<<20)})},
+			want: []string{`member "evil/zeros.bin": compression ratio exceeds the limit of 200:1`, "--max-compression-ratio"},
+		},
+		{
+			name:  "compression ratio flag",
+			spec:  wheeltest.Spec{Files: with(wheeltest.File{Name: "evil/big.txt", Data: bigMember(2 << 20)})},
+			flags: []string{"--max-compression-ratio", "1"},
+			want:  []string{`member "evil/big.txt": compression ratio exceeds the limit of 1:1`, "hint: this may be a zip bomb; if the wheel is trusted, raise the limit with --max-compression-ratio"},
+		},
+		{
+			name: "compression ratio default lets an ordinary big file through",
+			spec: wheeltest.Spec{Files: with(wheeltest.File{Name: "evil/big.txt", Data: bigMember(2 << 20)})},
+		},
+		{
+			name:  "member count flag",
+			spec:  wheeltest.Spec{Files: ok},
+			flags: []string{"--max-wheel-members", "3"},
+			want:  []string{"member count exceeds the limit of 3 members", "--max-wheel-members"},
+		},
+		{
+			name:  "total size flag",
+			spec:  wheeltest.Spec{Files: with(wheeltest.File{Name: "evil/big.txt", Data: bigMember(64 << 10)})},
+			flags: []string{"--max-wheel-size", "65536"},
+			want:  []string{"total uncompressed size exceeds the limit of 65536 bytes", "--max-wheel-size"},
+		},
+		{
+			name:  "flags must be positive",
+			spec:  wheeltest.Spec{Files: ok},
+			flags: []string{"--max-wheel-members", "0"},
+			want:  []string{"--max-wheel-size, --max-wheel-members and --max-compression-ratio must be positive"},
+		},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.spec.Name, tt.spec.Version = "evil", "1.0"
+			whl := wheeltest.Build(tt.spec)
+			url := ti.add(fmt.Sprintf("c%d", i), fn, whl)
+			dir := writeProject(t, url, fn, sha256Hex(whl))
+			out := filepath.Join(t.TempDir(), "out")
+			args := append([]string{"build", dir, "--cache-dir", t.TempDir(), "--base", env["CANTO_TW_BASE_SLIM"], "-o", "oci:" + out + ":x"}, tt.flags...)
+			r := canto(t, noDaemon, args...)
+			if len(tt.want) == 0 {
+				if r.err != nil {
+					t.Fatalf("build: %v\n%s", r.err, r.stderr)
+				}
+				validateLayout(t, out, strings.TrimSpace(r.stdout))
+				return
+			}
+			wantFail(t, r, tt.want...)
+			if _, err := os.Stat(out); err == nil {
+				t.Errorf("the failed build wrote %s", out)
+			}
+		})
+	}
+}
