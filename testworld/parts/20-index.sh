@@ -9,6 +9,9 @@
 # testworld/index/build_index.py into $CANTO_TESTWORLD/index/files; a rerun
 # rebuilds only when that script changes. See testworld/index/README.md.
 source "$(dirname "$0")/../lib.sh"
+# Only the test world's index may supply packages: drop inherited pip
+# settings (a machine's PIP_FIND_LINKS would offer wheels of its own).
+unset $(compgen -e | grep '^PIP_') 2>/dev/null || true
 
 IDX="$TW/index"
 FILES="$IDX/files"

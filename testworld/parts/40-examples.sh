@@ -6,6 +6,9 @@
 # An example is skipped while its files, the index and this script are
 # unchanged (a stamp holds their hash). Any failure stops the part, loudly.
 source "$(dirname "$0")/../lib.sh"
+# Only the test world's index may supply packages: drop inherited pip
+# settings (a machine's PIP_FIND_LINKS would offer wheels of its own).
+unset $(compgen -e | grep '^PIP_') 2>/dev/null || true
 
 EXD="$TW/examples"
 EXAMPLES=(flask-uwsgi cli-tool gunicorn-web markers-groups)
