@@ -98,12 +98,37 @@ type extractor struct {
 	tops       map[string]bool // top-level name → is a directory
 }
 
-// check validates one member name and returns it cleaned.
+// check validates one member name, counts it and returns it cleaned.
 func (x *extractor) check(name string, isDir bool) (string, error) {
 	x.members++
 	if x.members > x.maxMembers {
 		return "", &LimitError{Sdist: x.sdist, What: "members", Limit: int64(x.maxMembers)}
 	}
+	clean, err := x.checkName(name)
+	if err != nil || clean == "" {
+		return clean, err
+	}
+	top, rest, _ := strings.Cut(clean, "/")
+	if rest != "" || isDir {
+		x.tops[top] = true
+	} else if _, ok := x.tops[top]; !ok {
+		x.tops[top] = false
+	}
+	return clean, nil
+}
+
+// checkLinkTarget validates the target of a hard link.
+func (x *extractor) checkLinkTarget(name string) (string, error) {
+	clean, err := x.checkName(name)
+	if err == nil && clean == "" {
+		err = fmt.Errorf("reading %q: hard link to the root", x.sdist)
+	}
+	return clean, err
+}
+
+// checkName refuses unsafe names and returns the clean relative form, ""
+// for the archive's root.
+func (x *extractor) checkName(name string) (string, error) {
 	switch {
 	case strings.Contains(name, "\\"):
 		return "", fmt.Errorf("reading %q: member %q has a backslash in its name", x.sdist, name)
@@ -117,12 +142,6 @@ func (x *extractor) check(name string, isDir bool) (string, error) {
 	clean := path.Clean(name)
 	if clean == "." {
 		return "", nil
-	}
-	top, rest, _ := strings.Cut(clean, "/")
-	if rest != "" || isDir {
-		x.tops[top] = true
-	} else if _, ok := x.tops[top]; !ok {
-		x.tops[top] = false
 	}
 	return clean, nil
 }
@@ -197,11 +216,14 @@ func (x *extractor) tar(r io.Reader) error {
 		if err != nil {
 			return fmt.Errorf("reading %q: %w", x.sdist, err)
 		}
+		if hdr.Typeflag == tar.TypeXGlobalHeader {
+			continue // git archive's pax_global_header holds only metadata
+		}
 		name, err := x.check(hdr.Name, hdr.Typeflag == tar.TypeDir)
 		if err != nil {
 			return err
 		}
-		if name == "" || hdr.Typeflag == tar.TypeXGlobalHeader {
+		if name == "" {
 			continue
 		}
 		switch hdr.Typeflag {
@@ -218,8 +240,7 @@ func (x *extractor) tar(r io.Reader) error {
 				return err
 			}
 		case tar.TypeLink:
-			target, err := x.check(hdr.Linkname, false)
-			x.members--
+			target, err := x.checkLinkTarget(hdr.Linkname)
 			if err != nil {
 				return err
 			}

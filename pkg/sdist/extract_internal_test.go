@@ -40,6 +40,9 @@ func tarGz(t *testing.T, entries []tarEntry) []byte {
 		if typ == tar.TypeReg {
 			h.Size = int64(len(e.body))
 		}
+		if typ == tar.TypeXGlobalHeader {
+			h = &tar.Header{Name: e.name, Typeflag: typ, PAXRecords: map[string]string{"comment": "0123abcd"}}
+		}
 		if err := tw.WriteHeader(h); err != nil {
 			t.Fatal(err)
 		}
@@ -108,6 +111,12 @@ func TestExtract(t *testing.T) {
 			wantTop: "p-1.0",
 			want: []string{"p-1.0/", "p-1.0/COPYING -rw-r--r-- r", "p-1.0/LICENSE -> README", "p-1.0/README -rw-r--r-- r",
 				"p-1.0/setup.py -rw-r--r-- s", "p-1.0/tools/", "p-1.0/tools/run.sh -rwxr-xr-x #!"},
+		},
+		{
+			name:    "pax global header of git archive",
+			entries: []tarEntry{{name: "pax_global_header", typ: tar.TypeXGlobalHeader}, {name: "p-1.0/", typ: dir}, {name: "p-1.0/a", body: "a"}},
+			wantTop: "p-1.0",
+			want:    []string{"p-1.0/", "p-1.0/a -rw-r--r-- a"},
 		},
 		{
 			name:    "implicit top directory, devices skipped",
