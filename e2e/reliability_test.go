@@ -78,6 +78,7 @@ func wantFail(t *testing.T, r cantoRun, want ...string) {
 	if r.err == nil {
 		t.Fatalf("canto succeeded, want a failure with %q\nstdout: %s\nstderr:\n%s", want, r.stdout, r.stderr)
 	}
+	t.Logf("stderr:\n%s", r.stderr)
 	for _, w := range want {
 		if !strings.Contains(r.stderr, w) {
 			t.Errorf("stderr lacks %q:\n%s", w, r.stderr)
@@ -525,7 +526,7 @@ func TestReliabHostileWheels(t *testing.T) {
 		{
 			name: "file missing from RECORD",
 			spec: wheeltest.Spec{Files: with(wheeltest.File{Name: "evil/hidden.py", Data: []byte("import os\n"), NotInRecord: true})},
-			want: []string{`evil/hidden.py`, `RECORD`},
+			want: []string{`member "evil/hidden.py": not listed in RECORD`},
 		},
 		{
 			name: "METADATA name differs from the file name",
@@ -590,6 +591,178 @@ func TestReliabHostileWheels(t *testing.T) {
 			wantFail(t, r, tt.want...)
 			if _, err := os.Stat(out); err == nil {
 				t.Errorf("the failed build wrote %s", out)
+			}
+		})
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Bad project input.
+
+// TestReliabBadProject: broken pyproject.toml and poetry.lock files fail
+// `canto plan` and `canto build` alike, with the file (and line:column for
+// TOML syntax) and a hint, before any output is written.
+func TestReliabBadProject(t *testing.T) {
+	env := baseimgEnv(t)
+	baseimgNeed(t, env, "CANTO_TW_BASE_SLIM")
+	edit := func(file string, f func(string) string) func(t *testing.T, dir string) {
+		return func(t *testing.T, dir string) {
+			p := filepath.Join(dir, file)
+			b, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, []byte(f(string(b))), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// cutInString ends s inside the first basic string after marker.
+	cutInString := func(marker string) func(string) string {
+		return func(s string) string {
+			i := strings.Index(s, marker)
+			if i < 0 {
+				panic("no " + marker)
+			}
+			return s[:i+len(marker)+3]
+		}
+	}
+	tests := []struct {
+		name   string
+		edit   func(t *testing.T, dir string)
+		want   []string
+		wantRe string
+	}{
+		{
+			name:   "truncated pyproject.toml",
+			edit:   edit("pyproject.toml", cutInString(`description = "`)),
+			want:   []string{"unterminated basic string", "hint: fix the TOML syntax at that position"},
+			wantRe: `error: \S+/pyproject\.toml:\d+:\d+: unterminated basic string`,
+		},
+		{
+			name:   "malformed pyproject.toml",
+			edit:   edit("pyproject.toml", func(s string) string { return strings.Replace(s, "[tool.poetry.dependencies]", "[tool.poetry.dependencies", 1) }),
+			want:   []string{"hint: fix the TOML syntax at that position"},
+			wantRe: `error: \S+/pyproject\.toml:\d+:\d+: `,
+		},
+		{
+			name:   "truncated poetry.lock",
+			edit:   edit("poetry.lock", cutInString(`{file = "`)),
+			want:   []string{"unterminated basic string", `hint: the lock file is not valid TOML; regenerate the lock file with "poetry lock"`},
+			wantRe: `error: \S+/poetry\.lock:\d+:\d+: unterminated basic string`,
+		},
+		{
+			name: "unknown lock version",
+			edit: edit("poetry.lock", func(s string) string { return strings.Replace(s, `lock-version = "2.0"`, `lock-version = "9.0"`, 1) }),
+			want: []string{`poetry.lock: unsupported lock-version "9.0" (canto supports 1.0, 1.1, 1.2, 2.0, 2.1)`, "hint: "},
+		},
+		{
+			name: "stale lock",
+			edit: edit("pyproject.toml", func(s string) string { return strings.Replace(s, `click = "^8.1"`, `click = "^8.0"`, 1) }),
+			want: []string{"poetry.lock: lock file is stale: its content-hash 7205821b7884 does not match", `hint: run "poetry lock"`},
+		},
+		{
+			name: "garbage marker",
+			edit: edit("poetry.lock", func(s string) string {
+				return strings.Replace(s, `markers = "platform_system == \"Windows\""`, `markers = "platform_system >< \"Windows\""`, 1)
+			}),
+			want: []string{`poetry.lock: dependency "colorama" of click 8.1.3: parsing marker "platform_system >< \"Windows\"": expected a marker variable or quoted string at position 17`},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := example(t, "cli-tool")
+			tt.edit(t, dir)
+			out := filepath.Join(t.TempDir(), "out")
+			for _, args := range [][]string{
+				{"plan", dir},
+				{"build", dir, "--cache-dir", t.TempDir(), "--base", env["CANTO_TW_BASE_SLIM"], "-o", "oci:" + out + ":x"},
+			} {
+				r := canto(t, noDaemon, args...)
+				wantFail(t, r, tt.want...)
+				if tt.wantRe != "" && !regexp.MustCompile(tt.wantRe).MatchString(r.stderr) {
+					t.Errorf("canto %s: stderr does not match %s:\n%s", args[0], tt.wantRe, r.stderr)
+				}
+			}
+			if _, err := os.Stat(out); err == nil {
+				t.Errorf("the failed build wrote %s", out)
+			}
+		})
+	}
+}
+
+// TestReliabBadBase: base images canto cannot build on, venv paths that
+// collide with the base, and outputs that cannot be written fail early with
+// a hint, writing nothing.
+func TestReliabBadBase(t *testing.T) {
+	env := baseimgEnv(t)
+	baseimgNeed(t, env, "CANTO_TW_BASE_SLIM")
+	noPython := craftBase(t, debianFiles(""))
+	py312 := craftBase(t, append(debianFiles("Package: python3.12-minimal\nStatus: install ok installed\nArchitecture: amd64\nVersion: 3.12.1-1\n\n"),
+		tarFile{name: "usr/bin/python3.12", body: "\x7fELF not really"},
+		tarFile{name: "usr/bin/python3", link: "python3.12"},
+		tarFile{name: "usr/lib/", dir: true},
+		tarFile{name: "usr/lib/python3.12/", dir: true},
+		tarFile{name: "usr/lib/python3.12/os.py", body: "# os\n"},
+	))
+	notADir := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(notADir, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		example string
+		base    string
+		args    []string
+		out     string
+		want    []string
+	}{
+		{
+			name: "base without Python", example: "cli-tool", base: noPython,
+			want: []string{"no python3 interpreter in the image", "hint: use a base image that ships CPython 3"},
+		},
+		{
+			// msgpack is locked with a cp311 wheel only; the base has 3.12.
+			name: "base Python differs from the lock's wheels", example: "markers-groups", base: py312, args: []string{"-E", "fast"},
+			want: []string{"no file of msgpack 1.0.3 fits linux/amd64 python3.12.1 glibc-2.36: closest is msgpack-1.0.3-cp311-cp311-linux_x86_64.whl: needs CPython 3.11, target is 3.12.1", "hint: "},
+		},
+		{
+			name: "venv on /usr", example: "cli-tool", args: []string{"--venv", "/usr"},
+			want: []string{`venv path "/usr" collides with the base image's own files`, "hint: choose a path of its own"},
+		},
+		{
+			name: "venv holding the base's Python", example: "cli-tool", args: []string{"--venv", "/usr/bin"},
+			want: []string{`venv path "/usr/bin" contains the base image's Python /usr/bin/python3`, "hint: choose a path of its own"},
+		},
+		{
+			name: "output under a regular file", example: "cli-tool", out: "docker-archive:" + notADir + "/img.tar",
+			want: []string{notADir, "not a directory"},
+		},
+		{
+			name: "output under /proc", example: "cli-tool", out: "oci:/proc/canto-cannot-write",
+			want: []string{"/proc/canto-cannot-write"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := example(t, tt.example)
+			base := tt.base
+			if base == "" {
+				base = env["CANTO_TW_BASE_SLIM"]
+			}
+			outDir := filepath.Join(t.TempDir(), "out")
+			out := tt.out
+			if out == "" {
+				out = "oci:" + outDir + ":x"
+			}
+			args := append([]string{"build", dir, "--cache-dir", t.TempDir(), "--base", base, "-o", out}, tt.args...)
+			r := canto(t, noDaemon, args...)
+			wantFail(t, r, tt.want...)
+			if strings.Contains(r.stderr, "[layer") {
+				t.Errorf("the failure came only after layers were built:\n%s", r.stderr)
+			}
+			if _, err := os.Stat(outDir); err == nil {
+				t.Errorf("the failed build wrote %s", outDir)
 			}
 		})
 	}
