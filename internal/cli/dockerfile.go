@@ -122,6 +122,9 @@ func runDockerfile(e *env, dir string, f dockerfileFlags) error {
 		return err
 	}
 	dfPath, ignorePath := outputPaths(f.output)
+	if err := os.MkdirAll(filepath.Dir(dfPath), 0o755); err != nil {
+		return fmt.Errorf("writing %q: %w", dfPath, err)
+	}
 	if !f.force {
 		for _, p := range []string{dfPath, ignorePath} {
 			if _, err := os.Lstat(p); err == nil {
@@ -140,8 +143,8 @@ func runDockerfile(e *env, dir string, f dockerfileFlags) error {
 }
 
 // outputPaths maps -o to the Dockerfile and .dockerignore paths: a directory
-// (existing, or named with a trailing slash) gets Dockerfile and
-// .dockerignore; a file gets FILE.dockerignore next to it, which BuildKit
+// (existing, or named with a trailing slash, then created) gets Dockerfile
+// and .dockerignore; a file gets FILE.dockerignore next to it, which BuildKit
 // reads for that Dockerfile.
 func outputPaths(out string) (dockerfilePath, ignorePath string) {
 	if st, err := os.Stat(out); (err == nil && st.IsDir()) || strings.HasSuffix(out, string(filepath.Separator)) || strings.HasSuffix(out, "/") {

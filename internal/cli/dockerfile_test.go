@@ -96,6 +96,19 @@ func TestDockerfileOutput(t *testing.T) {
 	}
 }
 
+func TestDockerfileOutputNewDir(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "new", "dir") + "/"
+	code, _, errs := runCLI(t, nil, "dockerfile", poethepoet, "-o", dir, "-q")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, p := range []string{"Dockerfile", ".dockerignore"} {
+		if _, err := os.Stat(filepath.Join(dir, p)); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
 func TestDockerfileOutputFile(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "prod.Dockerfile")
 	code, _, errs := runCLI(t, nil, "dockerfile", poethepoet, "-o", file)

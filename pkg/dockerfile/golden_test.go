@@ -4,6 +4,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -112,5 +113,23 @@ func TestLint(t *testing.T) {
 				t.Errorf("BuildKit lint: %s", f)
 			}
 		})
+	}
+}
+
+// TestDocsShowGolden keeps the examples in docs/dockerfile.md identical to
+// the generated output.
+func TestDocsShowGolden(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/dockerfile.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range []string{"flask-uwsgi/testworld/recommended.Dockerfile", "uwsgi-app/multistage.Dockerfile"} {
+		want, err := os.ReadFile(filepath.Join("testdata/golden", g))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(doc), "```dockerfile\n"+string(want)+"```\n") {
+			t.Errorf("docs/dockerfile.md does not show %s as generated; paste it again", g)
+		}
 	}
 }
