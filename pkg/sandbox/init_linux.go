@@ -40,7 +40,7 @@ func initMain() int {
 		return exitSetup
 	}
 	data, err := io.ReadAll(io.LimitReader(cfgFile, 16<<20))
-	cfgFile.Close()
+	_ = cfgFile.Close()
 	if err != nil {
 		return fail(fmt.Errorf("reading the sandbox configuration: %w", err))
 	}
@@ -53,8 +53,10 @@ func initMain() int {
 		if err := probeMounts(cfg.NewRoot); err != nil {
 			return fail(err)
 		}
+		fmt.Fprint(report, startedMarker)
 		return 0
 	case "noop":
+		fmt.Fprint(report, startedMarker)
 		return 0
 	case "run":
 	default:
@@ -76,7 +78,10 @@ func initMain() int {
 	if err != nil {
 		return fail(fmt.Errorf("starting %q: %w", cfg.Args[0], err))
 	}
-	report.Close()
+	// Tell the parent the command runs, so it can tell this init from a
+	// binary that never called Init.
+	fmt.Fprint(report, startedMarker)
+	_ = report.Close()
 	// As pid 1, reap every orphan until the command itself exits; the
 	// kernel then kills whatever is left when init exits.
 	for {
@@ -238,7 +243,7 @@ func bindMount(src, dst string, dir, writable bool) error {
 		if err != nil {
 			return bindTargetError(err)
 		}
-		f.Close()
+		_ = f.Close()
 	}
 	if err := unix.Mount(src, dst, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
 		return fmt.Errorf("bind-mounting %q: %w", src, err)
@@ -310,7 +315,7 @@ func loopbackUp() error {
 	if err != nil {
 		return err
 	}
-	defer unix.Close(fd)
+	defer func() { _ = unix.Close(fd) }()
 	ifr, err := unix.NewIfreq("lo")
 	if err != nil {
 		return err

@@ -60,7 +60,7 @@ func UnpackRootFS(ctx context.Context, img v1.Image, dir string, opts ...UnpackO
 		return fmt.Errorf("unpacking root filesystem into %q: directory is not empty", dir)
 	}
 	rc := mutate.Extract(img)
-	defer rc.Close()
+	defer func() { _ = rc.Close() }()
 	if err := unpackTar(ctx, rc, dir, o); err != nil {
 		return fmt.Errorf("unpacking root filesystem into %q: %w", dir, err)
 	}

@@ -34,6 +34,10 @@ const (
 	exitSetup = 125 // the sandbox could not be set up; fd 4 says why
 )
 
+// startedMarker is all the init process writes on fd 4 once the command
+// runs; anything else there is a setup error.
+const startedMarker = "started"
+
 // namespaces are the clone flags of a sandbox, by the name Check reports.
 var namespaces = []struct {
 	name string
@@ -108,20 +112,20 @@ func runInit(ctx context.Context, cfg initConfig, flags uintptr, stdout, stderr 
 	if err != nil {
 		return 0, err
 	}
-	defer os.Remove(newRoot)
+	defer func() { _ = os.Remove(newRoot) }()
 	cfg.NewRoot = newRoot
 
 	cfgR, cfgW, err := os.Pipe()
 	if err != nil {
 		return 0, err
 	}
-	defer cfgW.Close()
+	defer func() { _ = cfgW.Close() }()
 	errR, errW, err := os.Pipe()
 	if err != nil {
-		cfgR.Close()
+		_ = cfgR.Close()
 		return 0, err
 	}
-	defer errR.Close()
+	defer func() { _ = errR.Close() }()
 
 	cmd := exec.Command("/proc/self/exe")
 	cmd.Args = []string{"canto-sandbox-init"}
@@ -141,8 +145,8 @@ func runInit(ctx context.Context, cfg initConfig, flags uintptr, stdout, stderr 
 	runtime.LockOSThread()
 	err = cmd.Start()
 	runtime.UnlockOSThread()
-	cfgR.Close()
-	errW.Close()
+	_ = cfgR.Close()
+	_ = errW.Close()
 	if err != nil {
 		return 0, &cloneError{err: err}
 	}
@@ -175,11 +179,18 @@ func runInit(ctx context.Context, cfg initConfig, flags uintptr, stdout, stderr 
 		// Killing init, pid 1 of the sandbox's pid namespace, makes the
 		// kernel kill every other process in it.
 		_ = cmd.Process.Kill()
-		<-waited
+		// The kill is the expected outcome, so the wait's error adds
+		// nothing unless it is something else entirely.
+		if werr := <-waited; werr != nil && !isExit(werr) {
+			return 0, errors.Join(ctx.Err(), werr)
+		}
 		return 0, ctx.Err()
 	}
 	msg := bytes.TrimSpace(<-report)
-	if len(msg) > 0 {
+	switch {
+	case len(msg) == 0:
+		return 0, errors.New("the sandbox's init process never started the command\nhint: the program must call sandbox.Init() first thing in main (tests: in TestMain)")
+	case string(msg) != startedMarker:
 		return 0, &setupError{msg: string(msg)}
 	}
 	if werr == nil {
@@ -192,10 +203,12 @@ func runInit(ctx context.Context, cfg initConfig, flags uintptr, stdout, stderr 
 	if ws, ok := exitErr.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
 		return 0, fmt.Errorf("the sandbox's init process was killed by %v", ws.Signal())
 	}
-	if exitErr.ExitCode() == exitSetup {
-		return 0, errors.New("the sandbox's init process failed without saying why\nhint: make sure main calls sandbox.Init() first")
-	}
 	return exitErr.ExitCode(), nil
+}
+
+func isExit(err error) bool {
+	var exitErr *exec.ExitError
+	return errors.As(err, &exitErr)
 }
 
 // cloneError is a failure to start the init process in its namespaces.

@@ -211,7 +211,7 @@ func (b *build) install(ctx context.Context, w want) ([]want, error) {
 	if err != nil {
 		return nil, fmt.Errorf("resolving build requirement %q: %w", w.req.String(), err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	fi, err := f.Stat()
 	if err != nil {
 		return nil, err

@@ -44,12 +44,12 @@ func extract(file, dir string, maxSize int64, maxMembers int) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return "", err
 	}
-	defer root.Close()
+	defer func() { _ = root.Close() }()
 	x := &extractor{root: root, sdist: name, maxSize: maxSize, maxMembers: maxMembers, tops: map[string]bool{}}
 	switch {
 	case strings.HasSuffix(name, ".zip"):
@@ -284,7 +284,7 @@ func (x *extractor) zip(r io.ReaderAt, size int64) error {
 				return fmt.Errorf("reading %q: member %q: %w", x.sdist, name, err)
 			}
 			err = x.writeFile(name, mode, rc, int64(zf.UncompressedSize64))
-			rc.Close()
+			_ = rc.Close()
 			if err != nil {
 				return err
 			}

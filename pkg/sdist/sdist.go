@@ -271,7 +271,7 @@ func sdistDigest(file, want string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	h := sha256.New()
 	if _, err := io.Copy(h, f); err != nil {
 		return "", err
@@ -347,8 +347,8 @@ func (b *build) run(ctx context.Context, key string) (res *Result, err error) {
 		return nil, err
 	}
 	defer func() {
-		b.logFile.Close()
-		os.Remove(b.logFile.Name())
+		_ = b.logFile.Close()
+		_ = os.Remove(b.logFile.Name())
 	}()
 	b.out = b.logFile
 	if b.req.Log != nil {
@@ -415,7 +415,7 @@ func (b *build) readBuildSystem() (BuildSystem, error) {
 	if err != nil {
 		return BuildSystem{}, err
 	}
-	defer root.Close()
+	defer func() { _ = root.Close() }()
 	data, err := root.ReadFile("pyproject.toml")
 	if errors.Is(err, os.ErrNotExist) {
 		data, err = nil, nil
@@ -523,7 +523,7 @@ func (b *build) store(ctx context.Context, key, wheelName string) (*Result, erro
 	if err != nil {
 		return nil, fmt.Errorf("opening the built wheel: %w", err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	fi, err := f.Stat()
 	if err != nil {
 		return nil, err
