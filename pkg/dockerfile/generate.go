@@ -286,7 +286,7 @@ func (m *model) packages(o Options) error {
 	}
 	for _, pkg := range append(append([]string(nil), m.build...), m.runtime...) {
 		if !safeWord(pkg) {
-			return fmt.Errorf("Debian package name %q has characters a Dockerfile cannot carry unquoted", pkg)
+			return fmt.Errorf("the Debian package name %q has characters a Dockerfile cannot carry unquoted", pkg)
 		}
 	}
 	if len(m.compiled) > 0 {

@@ -284,7 +284,7 @@ func TestErrors(t *testing.T) {
 		{"index URL quoting", func(o *Options) { o.IndexURL = "http://x/simple/'; rm -rf /'" }, `index URL "http://x/simple/'; rm -rf /'" has characters a Dockerfile cannot carry unquoted`},
 		{"base with a space", func(o *Options) { o.Base = "python:3.11 AS x" }, `image name "python:3.11 AS x" has characters a Dockerfile cannot carry unquoted`},
 		{"interpreter", func(o *Options) { o.Interpreter = "pypy" }, "unknown interpreter kind \"pypy\"\nhint: use \"official\" or \"debian\""},
-		{"package name", func(o *Options) { o.BuildPackages = []string{"gcc; curl evil"} }, `Debian package name "gcc; curl evil" has characters a Dockerfile cannot carry unquoted`},
+		{"package name", func(o *Options) { o.BuildPackages = []string{"gcc; curl evil"} }, `the Debian package name "gcc; curl evil" has characters a Dockerfile cannot carry unquoted`},
 		{"python outside the constraint", func(o *Options) { o.Python = "3.9" }, "planning the main group for linux/amd64 python3.9 glibc-2.36: "},
 		{"bad platform", func(o *Options) { o.Platform = "windows/amd64" }, "parsing platform \"windows/amd64\": canto builds Linux images, not \"windows\"\nhint: use linux/amd64"},
 		{"unknown dev group", func(o *Options) { o.DevGroups = []string{"lint"} }, "testdata/projects/uwsgi-app/pyproject.toml: no dependency group \"lint\" (groups: main, dev, docs)"},

@@ -336,14 +336,6 @@ func (m *model) recommended(d *doc) {
 	d.exec("CMD", m.cmd)
 }
 
-// shellQuote quotes s for a POSIX shell when it needs it.
-func shellQuote(s string) string {
-	if safeWord(s) {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
-
 // dockerignore keeps the build context to what the image needs: no VCS
 // data, virtualenvs, caches, build output or local secrets.
 func dockerignore(m *model) string {
