@@ -35,6 +35,7 @@ var allowed = map[string][]string{
 	"pkg/publish":      {"pkg/image"},
 	"pkg/dockerfile":   {"pkg/pyname", "pkg/pep440", "pkg/pep508", "pkg/tags", "pkg/target", "pkg/pyproject", "pkg/lock", "pkg/plan"},
 	"pkg/sandbox":      {},
+	"pkg/elfcheck":     {"pkg/image", "pkg/pyname"},
 	"pkg/sdist":        {"pkg/sandbox", "pkg/wheel", "pkg/cache", "pkg/pep440", "pkg/pep508", "pkg/pyname", "pkg/tags", "pkg/venv"},
 }
 
