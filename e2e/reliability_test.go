@@ -139,8 +139,21 @@ func verifyCache(t *testing.T, dir string) int {
 }
 
 // validateLayout checks that the OCI layout at dir holds a valid image with
-// the digest printed.
+// the digest printed: manifest, config and the sizes and digests of the
+// layers it names (validate.Fast; layer contents are hashed by
+// validateLayoutFull).
 func validateLayout(t *testing.T, dir, digest string) {
+	t.Helper()
+	validateLayoutOpts(t, dir, digest, validate.Fast)
+}
+
+// validateLayoutFull is validateLayout re-hashing every layer's content.
+func validateLayoutFull(t *testing.T, dir, digest string) {
+	t.Helper()
+	validateLayoutOpts(t, dir, digest)
+}
+
+func validateLayoutOpts(t *testing.T, dir, digest string, opts ...validate.Option) {
 	t.Helper()
 	p, err := layout.FromPath(dir)
 	if err != nil {
@@ -154,7 +167,7 @@ func validateLayout(t *testing.T, dir, digest string) {
 	if err != nil {
 		t.Fatalf("layout %s lacks %s: %v", dir, digest, err)
 	}
-	if err := validate.Image(img); err != nil {
+	if err := validate.Image(img, opts...); err != nil {
 		t.Fatalf("layout image %s: %v", digest, err)
 	}
 }
@@ -763,6 +776,177 @@ func TestReliabBadBase(t *testing.T) {
 			}
 			if _, err := os.Stat(outDir); err == nil {
 				t.Errorf("the failed build wrote %s", outDir)
+			}
+		})
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Faults in the index and the registry.
+
+// faultCase is one fault injected through the proxy and what canto must do
+// about it.
+type faultCase struct {
+	name   string
+	match  func(*http.Request) bool
+	faults func(int) fault
+	args   []string
+	// wantRequests is how many requests the rule must have matched; up to
+	// maxRequests when that is larger (Go's HTTP transport itself retries a
+	// GET once when a reused connection is reset).
+	wantRequests, maxRequests int
+	// want lists what stderr holds on failure; empty means success.
+	want []string
+	// minTime is a lower bound on the run (a Retry-After, a stall timeout).
+	minTime time.Duration
+}
+
+// TestFaultIndex: a flaky package index, behind the fault proxy. Transient
+// faults (the first N requests fail) are retried with backoff and the build
+// succeeds; lasting ones end after a bounded number of attempts with a
+// clear error naming the package; answers not worth retrying are not.
+func TestFaultIndex(t *testing.T) {
+	env := baseimgEnv(t)
+	baseimgNeed(t, env, "CANTO_TW_BASE_SLIM")
+	up := indexUpstream(t, env)
+	wheel := pathSuffix("/files/click-8.1.3-py3-none-any.whl")
+	page := pathSuffix("/simple/click/")
+	tests := []faultCase{
+		{name: "500 twice on a wheel", match: wheel, faults: firstN(2, fault{kind: faultStatus, code: 500}), wantRequests: 3},
+		{name: "503 twice on a project page", match: page, faults: firstN(2, fault{kind: faultStatus, code: 503}), wantRequests: 3},
+		{name: "429 with Retry-After", match: wheel, faults: firstN(1, fault{kind: faultStatus, code: 429, retryAfter: "2"}), wantRequests: 2, minTime: 2 * time.Second},
+		{name: "connection reset twice", match: wheel, faults: firstN(2, fault{kind: faultReset}), wantRequests: 3},
+		{name: "connection reset on a project page twice", match: page, faults: firstN(2, fault{kind: faultReset}), wantRequests: 3},
+		{name: "truncated body once", match: wheel, faults: firstN(1, fault{kind: faultTruncate}), wantRequests: 2},
+		{name: "stalled body once", match: wheel, faults: firstN(1, fault{kind: faultStall}), args: []string{"--stall-timeout", "2s"}, wantRequests: 2, maxRequests: 3, minTime: 2 * time.Second},
+		{name: "truncated project page once", match: page, faults: firstN(1, fault{kind: faultTruncate}), wantRequests: 2},
+
+		{name: "500 for good", match: wheel, faults: always(fault{kind: faultStatus, code: 500}), args: []string{"--retries", "2"}, wantRequests: 3,
+			want: []string{`fetching "click"`, "giving up after 3 attempts", "/files/click-8.1.3-py3-none-any.whl answered 500 Internal Server Error"}},
+		{name: "503 for good on a project page", match: page, faults: always(fault{kind: faultStatus, code: 503}), args: []string{"--retries", "2"}, wantRequests: 3,
+			want: []string{`fetching "click"`, "giving up after 3 attempts", "/simple/click/ answered 503 Service Unavailable"}},
+		{name: "429 for good", match: wheel, faults: always(fault{kind: faultStatus, code: 429, retryAfter: "1"}), args: []string{"--retries", "1"}, wantRequests: 2, minTime: time.Second,
+			want: []string{"giving up after 2 attempts", "answered 429 Too Many Requests"}},
+		{name: "connection reset for good", match: wheel, faults: always(fault{kind: faultReset}), args: []string{"--retries", "2"}, wantRequests: 3, maxRequests: 6,
+			want: []string{`fetching "click"`, "giving up after 3 attempts", "connection reset by peer"}},
+		{name: "truncated for good", match: wheel, faults: always(fault{kind: faultTruncate}), args: []string{"--retries", "2"}, wantRequests: 3,
+			want: []string{`fetching "click"`, "giving up after 3 attempts", "unexpected EOF"}},
+		{name: "stalled for good", match: wheel, faults: always(fault{kind: faultStall}), args: []string{"--retries", "1", "--stall-timeout", "1s"}, wantRequests: 2, minTime: 2 * time.Second,
+			want: []string{`fetching "click"`, "giving up after 2 attempts", "sent no data for 1s"}},
+		{name: "404 is not retried", match: wheel, faults: always(fault{kind: faultStatus, code: 404}), wantRequests: 1,
+			want: []string{`fetching "click"`, "answered 404 Not Found"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := newFaultProxy(t, up)
+			p.on(tt.match, tt.faults)
+			dir := example(t, "cli-tool")
+			cache := t.TempDir()
+			out := filepath.Join(t.TempDir(), "out")
+			args := append([]string{"build", dir, "--cache-dir", cache, "--base", env["CANTO_TW_BASE_SLIM"],
+				"--index-url", p.URL() + "/simple/", "-o", "oci:" + out + ":x"}, tt.args...)
+			start := time.Now()
+			r := canto(t, noDaemon, args...)
+			took := time.Since(start)
+			checkFaultRun(t, tt, r, took)
+			if got := ruleMatches(p, tt.match); got < tt.wantRequests || got > max(tt.wantRequests, tt.maxRequests) {
+				t.Errorf("the faulty URL was requested %d times, want %d:\n%s", got, tt.wantRequests, strings.Join(p.requests(), "\n"))
+			}
+			verifyCache(t, cache)
+			if len(tt.want) == 0 {
+				validateLayout(t, out, strings.TrimSpace(r.stdout))
+			} else if _, err := os.Stat(out); err == nil {
+				t.Errorf("the failed build wrote %s", out)
+			}
+		})
+	}
+}
+
+// ruleMatches counts the logged requests that match.
+func ruleMatches(p *faultProxy, match func(*http.Request) bool) int {
+	n := 0
+	for _, l := range p.requests() {
+		parts := strings.SplitN(l, " ", 3)
+		if len(parts) < 2 {
+			continue
+		}
+		r, err := http.NewRequest(parts[0], "http://x"+parts[1], nil)
+		if err == nil && match(r) {
+			n++
+		}
+	}
+	return n
+}
+
+func checkFaultRun(t *testing.T, tt faultCase, r cantoRun, took time.Duration) {
+	t.Helper()
+	t.Logf("took %s", took.Round(time.Millisecond))
+	if len(tt.want) == 0 {
+		if r.err != nil {
+			t.Fatalf("the build did not survive a transient fault: %v\n%s", r.err, r.stderr)
+		}
+	} else {
+		wantFail(t, r, tt.want...)
+	}
+	if took < tt.minTime {
+		t.Errorf("the run took %s, want at least %s", took, tt.minTime)
+	}
+	if limit := 30 * time.Second; took > limit {
+		t.Errorf("the run took %s, want under %s", took, limit)
+	}
+}
+
+// TestFaultRegistry: a flaky registry, behind the fault proxy. Transient
+// faults during a push are retried and the pushed tag validates; lasting
+// ones fail with a clear error and leave no tag behind.
+func TestFaultRegistry(t *testing.T) {
+	env := baseimgEnv(t)
+	baseimgNeed(t, env, "CANTO_TW_BASE_SLIM", "CANTO_TW_REGISTRY")
+	dir := example(t, "cli-tool")
+	cache := t.TempDir()
+	// Warm the cache, so each case costs only its push.
+	mustCanto(t, noDaemon, "build", dir, "-q", "--cache-dir", cache, "--base", env["CANTO_TW_BASE_SLIM"], "-o", "oci:"+t.TempDir()+":x")
+	uploads := pathContains("", "/blobs/uploads/")
+	manifest := pathContains(http.MethodPut, "/manifests/")
+	tests := []faultCase{
+		{name: "500 on the first two upload requests", match: uploads, faults: firstN(2, fault{kind: faultStatus, code: 500})},
+		{name: "503 on the manifest once", match: manifest, faults: firstN(1, fault{kind: faultStatus, code: 503}), wantRequests: 2},
+		{name: "429 with Retry-After on the manifest once", match: manifest, faults: firstN(1, fault{kind: faultStatus, code: 429, retryAfter: "1"}), wantRequests: 2},
+		{name: "connection reset on the first upload request", match: uploads, faults: firstN(1, fault{kind: faultReset})},
+		{name: "connection reset on the manifest once", match: manifest, faults: firstN(1, fault{kind: faultReset}), wantRequests: 2},
+
+		{name: "503 on the manifest for good", match: manifest, faults: always(fault{kind: faultStatus, code: 503}), args: []string{"--retries", "1"}, wantRequests: 2,
+			want: []string{"writing docker://", "503 Service Unavailable"}},
+		{name: "500 on uploads for good", match: uploads, faults: always(fault{kind: faultStatus, code: 500}), args: []string{"--retries", "1"},
+			want: []string{"writing docker://", "500 Internal Server Error"}},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := newFaultProxy(t, "http://"+env["CANTO_TW_REGISTRY"])
+			p.on(tt.match, tt.faults)
+			// A repository of its own, so every blob is uploaded.
+			repo := fmt.Sprintf("e2e/fault-%d-%d", i, time.Now().UnixNano())
+			tag := baseimgTag(t, p.Host(), repo)
+			real := baseimgTag(t, env["CANTO_TW_REGISTRY"], repo)
+			real = real.Context().Tag(tag.TagStr())
+			args := append([]string{"build", dir, "--cache-dir", cache, "--base", env["CANTO_TW_BASE_SLIM"], "--insecure-registry", "-o", tag.String()}, tt.args...)
+			start := time.Now()
+			r := canto(t, noDaemon, args...)
+			checkFaultRun(t, tt, r, time.Since(start))
+			if got := ruleMatches(p, tt.match); tt.wantRequests > 0 && got != tt.wantRequests {
+				t.Errorf("the faulty URL was requested %d times, want %d:\n%s", got, tt.wantRequests, strings.Join(p.requests(), "\n"))
+			}
+			exists := validateTag(t, real.String())
+			switch {
+			case len(tt.want) == 0 && !exists:
+				t.Errorf("%s does not exist after a successful push", real)
+			case len(tt.want) == 0:
+				desc, err := remote.Head(real)
+				if err != nil || desc.Digest.String() != strings.TrimSpace(r.stdout) {
+					t.Errorf("%s has digest %v (%v), canto printed %s", real, desc, err, r.stdout)
+				}
+			case exists:
+				t.Errorf("a failed push left the tag %s", real)
 			}
 		})
 	}
