@@ -47,7 +47,7 @@ func readZipMetadata(file string, d Dist) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening %q: %w", d.Filename, err)
 	}
-	defer zr.Close()
+	defer func() { _ = zr.Close() }()
 	for _, f := range zr.File {
 		if !isMetadataMember(f.Name, d.Kind) {
 			continue
@@ -56,7 +56,7 @@ func readZipMetadata(file string, d Dist) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("reading %q in %q: %w", f.Name, d.Filename, err)
 		}
-		defer rc.Close()
+		defer func() { _ = rc.Close() }()
 		return readBounded(rc, f.Name, d.Filename)
 	}
 	return nil, fmt.Errorf("reading %q: no core metadata member", d.Filename)
@@ -68,12 +68,12 @@ func readTarMetadata(file string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening %q: %w", name, err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	gz, err := gzip.NewReader(f)
 	if err != nil {
 		return nil, fmt.Errorf("reading %q: %w", name, err)
 	}
-	defer gz.Close()
+	defer func() { _ = gz.Close() }()
 	tr := tar.NewReader(gz)
 	for {
 		h, err := tr.Next()

@@ -220,7 +220,7 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, filename stri
 		http.NotFound(w, r)
 		return
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	w.Header().Set("Content-Type", "application/octet-stream")
 	w.Header().Set("ETag", `"`+fi.SHA256+`"`)
 	http.ServeContent(w, r, fi.Filename, fi.modTime, f)

@@ -154,7 +154,7 @@ func (s *Server) inspect(d Dist, st fs.FileInfo) (fileInfo, error) {
 	if err != nil {
 		return fileInfo{}, fmt.Errorf("opening %q: %w", d.Filename, err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	h := sha256.New()
 	if _, err := io.Copy(h, f); err != nil {
 		return fileInfo{}, fmt.Errorf("hashing %q: %w", d.Filename, err)
