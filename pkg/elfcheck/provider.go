@@ -92,26 +92,35 @@ func ReadDpkg(ctx context.Context, fsys FS) (*Dpkg, error) {
 			if !path.IsAbs(p) || p == "/" {
 				continue
 			}
-			real, err := fsys.Resolve(p)
+			// Own the path with its directories resolved (a symlink
+			// itself) and the file it lands on.
+			dir, err := fsys.Resolve(path.Dir(p))
 			if err != nil {
 				continue
 			}
-			if e, err := fsys.Lstat(real); err != nil || e.Kind == KindDir {
-				continue
-			}
-			if _, taken := d.owners[real]; !taken {
-				d.owners[real] = pkg
+			for _, q := range []string{path.Join(dir, path.Base(p)), ""} {
+				if q == "" {
+					if q, err = fsys.Resolve(p); err != nil {
+						continue
+					}
+				}
+				if e, err := fsys.Lstat(q); err != nil || e.Kind == KindDir {
+					continue
+				}
+				if _, taken := d.owners[q]; !taken {
+					d.owners[q] = pkg
+				}
 			}
 		}
 	}
 	return d, nil
 }
 
-// Owner returns the package that installed the file at real, a path with
-// its symlinks resolved.
-func (d *Dpkg) Owner(real string) (DebianPackage, bool) {
-	p, ok := d.owners[real]
-	return p, ok
+// Owner returns the package that installed the file or symlink at p, a
+// path whose directories have their symlinks resolved.
+func (d *Dpkg) Owner(p string) (DebianPackage, bool) {
+	pkg, ok := d.owners[p]
+	return pkg, ok
 }
 
 // parseStatus reads the Package, Version and Architecture fields of the

@@ -127,7 +127,7 @@ func (f *Files) Lstat(p string) (FileInfo, bool, error) {
 	if p == "/" {
 		return FileInfo{Type: tar.TypeDir}, true, nil
 	}
-	dir, _, err := f.fs.resolve(path.Dir(p))
+	dir, _, err := f.resolve(path.Dir(p))
 	if err != nil {
 		return FileInfo{}, false, err
 	}
@@ -145,7 +145,7 @@ func (f *Files) Lstat(p string) (FileInfo, bool, error) {
 // link never climbs above "/") and returns the path it lands on; ok is
 // false when that path does not exist.
 func (f *Files) Resolve(p string) (string, bool, error) {
-	real, e, err := f.fs.resolve(p)
+	real, e, err := f.resolve(p)
 	if err != nil {
 		return "", false, err
 	}
@@ -155,10 +155,21 @@ func (f *Files) Resolve(p string) (string, bool, error) {
 	return real, true, nil
 }
 
+// resolve is imageFS.resolve, which stops early at a symlink to a
+// directory the layers only imply; it carries on from there.
+func (f *Files) resolve(p string) (string, *fsEntry, error) {
+	real, e, err := f.fs.resolve(p)
+	for i := 0; err == nil && e == nil && real != p && i < maxSymlinkHops; i++ {
+		p = real
+		real, e, err = f.fs.resolve(p)
+	}
+	return real, e, err
+}
+
 // ReadDir returns the sorted names directly inside directory dir, after
 // resolving dir's symlinks.
 func (f *Files) ReadDir(dir string) []string {
-	real, e, err := f.fs.resolve(dir)
+	real, e, err := f.resolve(dir)
 	if err != nil || (e != nil && !e.isDir()) {
 		return nil
 	}
@@ -194,7 +205,7 @@ func (f *Files) dirChildren() map[string][]string {
 func (f *Files) Contents(ctx context.Context, paths []string, limit int64) (map[string][]byte, error) {
 	want := map[int]map[string][]string{} // layer → real path → requested paths
 	for _, p := range paths {
-		real, e, err := f.fs.resolve(p)
+		real, e, err := f.resolve(p)
 		if err != nil {
 			return nil, err
 		}

@@ -15,6 +15,7 @@ func filesImage(t *testing.T) v1.Image {
 	return imageOf(t, v1.Config{},
 		[]entry{
 			dir("usr/"), dir("usr/lib/"), symlink("lib", "usr/lib"),
+		symlink("lib32", "usr/lib32"), file("usr/lib32/libimplied.so", "i"),
 			file("usr/lib/libgone.so.1", "gone"),
 			file("usr/lib/libkept.so.1", "old"),
 			file("etc/shadowed/a", "a"),
@@ -52,7 +53,7 @@ func TestReadFiles(t *testing.T) {
 			delete(visited, p)
 		}
 	}
-	want := map[string]string{"/usr/lib/libkept.so.1": "new", "/opt/implied/file": "x"}
+	want := map[string]string{"/usr/lib/libkept.so.1": "new", "/opt/implied/file": "x", "/usr/lib32/libimplied.so": "i"}
 	if diff := cmp.Diff(want, visited); diff != "" {
 		t.Errorf("visited (-want +got):\n%s", diff)
 	}
@@ -84,6 +85,7 @@ func TestReadFiles(t *testing.T) {
 		{"/lib/../lib/libkept.so", "/usr/lib/libkept.so.1", true},
 		{"/lib/libgone.so.1", "/usr/lib/libgone.so.1", false},
 		{"/opt/implied", "/opt/implied", true},
+		{"/lib32/libimplied.so", "/usr/lib32/libimplied.so", true},
 	}
 	for _, tt := range resolve {
 		got, ok, err := f.Resolve(tt.p)
