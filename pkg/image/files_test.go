@@ -15,7 +15,7 @@ func filesImage(t *testing.T) v1.Image {
 	return imageOf(t, v1.Config{},
 		[]entry{
 			dir("usr/"), dir("usr/lib/"), symlink("lib", "usr/lib"),
-		symlink("lib32", "usr/lib32"), file("usr/lib32/libimplied.so", "i"),
+			symlink("lib32", "usr/lib32"), file("usr/lib32/libimplied.so", "i"),
 			file("usr/lib/libgone.so.1", "gone"),
 			file("usr/lib/libkept.so.1", "old"),
 			file("etc/shadowed/a", "a"),
