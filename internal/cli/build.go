@@ -22,13 +22,13 @@ import (
 )
 
 type buildFlags struct {
-	base, platform, venv, user, workdir string
-	outputs                             []string
-	entrypoint, cmd, ports, env, labels []string
-	cacheDir, indexURL                  string
-	insecure, asJSON                    bool
-	jobs                                int
-	sel                                 selectionFlags
+	base, builder, platform, venv, user, workdir string
+	outputs                                      []string
+	entrypoint, cmd, ports, env, labels          []string
+	cacheDir, indexURL                           string
+	insecure, asJSON                             bool
+	jobs                                         int
+	sel                                          selectionFlags
 	// Limits and network patience.
 	maxWheelSize, maxRatio int64
 	maxWheelMembers        int
@@ -81,6 +81,7 @@ Base (--base) and outputs (-o) use containers-transports(5) names:
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.base, "base", "", "base image (required here or as [tool.canto] base)")
+	fl.StringVar(&f.builder, "builder", "", "image that builds sdists, with the base's Python and a compiler (default: [tool.canto] builder, else the base)")
 	fl.StringVar(&f.platform, "platform", "", "platform to take from a multi-platform base (default linux/amd64)")
 	fl.StringArrayVarP(&f.outputs, "output", "o", nil, "where to write the image (repeatable; default [tool.canto] outputs)")
 	fl.StringVar(&f.venv, "venv", "", "virtualenv path in the image (default "+config.DefaultVenv+")")
@@ -223,10 +224,16 @@ func runBuild(ctx context.Context, e *env, cmd *cobra.Command, dir string, f bui
 	if changed("retries") {
 		pubOpts = append(pubOpts, publish.WithRetries(f.retries, time.Second))
 	}
+	builderRef, err := image.ParseReference(pick("builder", f.builder, cfg.Builder, baseRef))
+	if err != nil {
+		return &usageError{err}
+	}
+	platform := pick("platform", f.platform, cfg.Platform, "")
 	resolver, err := newResolver(resolverConfig{
 		dir: dir, project: lp.project, cache: c, indexURL: f.indexURL, jobs: f.jobs,
 		getenv: e.getenv, ui: u, created: created,
 		indexOpts: []index.Option{index.WithRetries(f.retries), index.WithStallTimeout(f.stallTimeout)},
+		builder:   sdistBuilder(u, c, builderRef, platform, f.insecure),
 	})
 	if err != nil {
 		return err
@@ -246,7 +253,7 @@ func runBuild(ctx context.Context, e *env, cmd *cobra.Command, dir string, f bui
 	}
 	res, err := b.Build(ctx, build.Request{
 		Dir: dir, Project: lp.project, Lock: lp.lock,
-		Base: base, Platform: pick("platform", f.platform, cfg.Platform, ""),
+		Base: base, Platform: platform,
 		Groups: groups, Extras: sel.extras, AllExtras: sel.allExtras,
 		Venv:       pick("venv", f.venv, cfg.Venv, config.DefaultVenv),
 		Entrypoint: pickList("entrypoint", f.entrypoint, cfg.Entrypoint),

@@ -1,13 +1,20 @@
 package cli
 
 import (
+	"context"
 	"fmt"
+	"io"
+	"path/filepath"
 	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/canto-build/canto/pkg/build"
 	"github.com/canto-build/canto/pkg/cache"
 	"github.com/canto-build/canto/pkg/fetch"
+	"github.com/canto-build/canto/pkg/image"
 	"github.com/canto-build/canto/pkg/index"
+	"github.com/canto-build/canto/pkg/plan"
 	"github.com/canto-build/canto/pkg/pyproject"
 )
 
@@ -20,7 +27,7 @@ type resolverConfig struct {
 	created  time.Time
 	getenv   func(string) string
 	ui       *ui
-	sdists   build.SdistBuilder
+	builder  *build.SandboxSdists
 	// indexOpts tune the index client (retries, stall timeout).
 	indexOpts []index.Option
 }
@@ -33,14 +40,23 @@ func newResolver(c resolverConfig) (*build.SourceResolver, error) {
 		srcOpts = append(srcOpts, fetch.WithIndexURL(c.indexURL))
 	}
 	sources := fetch.SourcesFor(c.project, srcOpts...)
-	client := index.NewClient(append([]index.Option{index.WithLogger(c.ui.logger()), index.WithCache(c.cache), index.WithUserAgent("canto")},
+	creds, err := sources.Credentials(c.getenv)
+	if err != nil {
+		return nil, err
+	}
+	client := index.NewClient(append([]index.Option{index.WithLogger(c.ui.logger()), index.WithCache(c.cache), index.WithUserAgent("canto"), index.WithCredentials(creds)},
 		c.indexOpts...)...)
+	var sdists build.SdistBuilder
+	if c.builder != nil {
+		c.builder.Client, c.builder.Sources = client, sources
+		sdists = c.builder
+	}
 	return &build.SourceResolver{
 		Dir:     c.dir,
 		Sources: sources,
 		Cache:   c.cache,
 		Created: c.created,
-		Sdists:  c.sdists,
+		Sdists:  sdists,
 		Fetch: []fetch.Option{
 			fetch.WithClient(client),
 			fetch.WithCache(c.cache),
@@ -68,5 +84,31 @@ func humanBytes(n int64) string {
 		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
 	default:
 		return fmt.Sprintf("%d B", n)
+	}
+}
+
+// sdistBuilder builds sdists in a sandbox rooted in the builder image. Build
+// output streams to stderr under -v; otherwise it is kept in the cache and
+// its tail is shown if the build fails.
+func sdistBuilder(u *ui, c *cache.Cache, ref image.Reference, platform string, insecure bool) *build.SandboxSdists {
+	var log io.Writer
+	if u.verbose > 0 && !u.quiet {
+		log = u.w
+	}
+	return &build.SandboxSdists{
+		LoadBuilder: func(ctx context.Context) (v1.Image, error) {
+			return image.LoadBase(ctx, ref, platform, image.WithInsecure(insecure))
+		},
+		BuilderName: ref.String(),
+		Cache:       c,
+		RootFSDir:   filepath.Join(c.Dir(), "rootfs"),
+		Log:         log,
+		Progress: func(pkg plan.Package, fromCache bool) {
+			how := "compiled"
+			if fromCache {
+				how = "from the cache"
+			}
+			u.infof("[sdist] %s %s: wheel %s", pkg.Name, pkg.Version, how)
+		},
 	}
 }

@@ -179,7 +179,7 @@ func (b *Builder) Build(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loading base image %s: %w", req.Base, err)
 	}
-	info, err := image.Inspect(ctx, base)
+	info, err := Inspect(ctx, b.cache, base)
 	if err != nil {
 		return nil, fmt.Errorf("inspecting base image %s: %w", req.Base, err)
 	}

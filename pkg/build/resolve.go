@@ -13,12 +13,13 @@ import (
 	"github.com/canto-build/canto/pkg/plan"
 	"github.com/canto-build/canto/pkg/projectwheel"
 	"github.com/canto-build/canto/pkg/pyproject"
+	"github.com/canto-build/canto/pkg/target"
 	"github.com/canto-build/canto/pkg/wheel"
 )
 
-// SdistBuilder builds a wheel from a fetched sdist.
+// SdistBuilder builds a wheel of a fetched sdist for a target.
 type SdistBuilder interface {
-	BuildSdist(ctx context.Context, pkg plan.Package, sdist fetch.File) (File, error)
+	BuildSdist(ctx context.Context, t target.Target, pkg plan.Package, sdist fetch.File) (File, error)
 }
 
 // SourceResolver is the Resolver canto uses: index, file and URL artifacts
@@ -66,7 +67,7 @@ func (r *SourceResolver) Resolve(ctx context.Context, pl *plan.Plan) (map[string
 			if r.Sdists == nil {
 				return nil, fmt.Errorf("%s %s has no wheel for the target, only the sdist %s\nhint: canto builds sdists in an isolated builder; see `canto build --help` for --builder", pkg.Name, pkg.Version, f.Filename)
 			}
-			built, err := r.Sdists.BuildSdist(ctx, pkg, f)
+			built, err := r.Sdists.BuildSdist(ctx, pl.Target, pkg, f)
 			if err != nil {
 				return nil, err
 			}

@@ -38,8 +38,7 @@ func (e *LimitError) Error() string {
 // stay inside the tree, hard links must name a file in it, and other
 // special files are skipped; everything is written through an os.Root, so
 // nothing lands outside dir.
-func extract(file, dir string, maxSize int64, maxMembers int) (string, error) {
-	name := path.Base(file)
+func extract(file, name, dir string, maxSize int64, maxMembers int) (string, error) {
 	f, err := os.Open(file)
 	if err != nil {
 		return "", err

@@ -161,7 +161,7 @@ func TestExtract(t *testing.T) {
 			if maxMembers == 0 {
 				maxMembers = DefaultMaxSdistMembers
 			}
-			top, err := extract(src, dst, maxSize, maxMembers)
+			top, err := extract(src, filepath.Base(src), dst, maxSize, maxMembers)
 			if tc.wantErr != "" {
 				if err == nil || err.Error() != tc.wantErr {
 					t.Fatalf("error = %v, want %q", err, tc.wantErr)
@@ -214,7 +214,7 @@ func TestExtractZip(t *testing.T) {
 	if err := os.WriteFile(src, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err := extract(src, t.TempDir(), DefaultMaxSdistSize, DefaultMaxSdistMembers)
+	_, err := extract(src, filepath.Base(src), t.TempDir(), DefaultMaxSdistSize, DefaultMaxSdistMembers)
 	if want := `reading "z-1.0.zip": member "../evil" climbs out with ".."`; err == nil || err.Error() != want {
 		t.Errorf("error = %v, want %q", err, want)
 	}
@@ -237,7 +237,7 @@ func TestExtractZip(t *testing.T) {
 		t.Fatal(err)
 	}
 	dst := t.TempDir()
-	top, err := extract(src, dst, DefaultMaxSdistSize, DefaultMaxSdistMembers)
+	top, err := extract(src, filepath.Base(src), dst, DefaultMaxSdistSize, DefaultMaxSdistMembers)
 	if err != nil || top != "z-1.0" {
 		t.Fatalf("extract = %q, %v", top, err)
 	}

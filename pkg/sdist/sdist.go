@@ -44,6 +44,10 @@ type Request struct {
 	// Sdist is the path of the source distribution (.tar.gz; .zip, .tgz
 	// and .tar.bz2 are accepted too). Required.
 	Sdist string
+	// Filename is the sdist's file name, which says its project, version
+	// and format. Empty means the last element of Sdist; set it when the
+	// path is not named after the file, as in a content-addressed cache.
+	Filename string
 	// SdistSHA256 is its hex sha256. When set it is verified; when empty it
 	// is computed.
 	SdistSHA256 string
@@ -186,7 +190,10 @@ func Build(ctx context.Context, req Request, opts ...Option) (*Result, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	name := filepath.Base(req.Sdist)
+	name := req.Filename
+	if name == "" {
+		name = filepath.Base(req.Sdist)
+	}
 	if err := req.validate(); err != nil {
 		return nil, fmt.Errorf("building %q: %w", name, err)
 	}
@@ -360,7 +367,7 @@ func (b *build) run(ctx context.Context, key string) (res *Result, err error) {
 			return nil, err
 		}
 	}
-	top, err := extract(b.req.Sdist, filepath.Join(b.work, "src"), b.o.maxSize, b.o.maxMembers)
+	top, err := extract(b.req.Sdist, b.sdist, filepath.Join(b.work, "src"), b.o.maxSize, b.o.maxMembers)
 	if err != nil {
 		return nil, err
 	}
