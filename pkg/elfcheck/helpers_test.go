@@ -52,7 +52,8 @@ func compile(t testing.TB) *elfs {
 				return nil
 			}
 			p := filepath.Join(dir, out)
-			cmd := exec.Command("gcc", append([]string{"-nostdlib", "-fPIC", "-o", p, src, "-L" + dir}, args...)...)
+			// Small files (no page alignment, stripped) keep fuzzing fast.
+			cmd := exec.Command("gcc", append([]string{"-nostdlib", "-fPIC", "-s", "-Wl,-z,max-page-size=0x10", "-Wl,-z,noseparate-code", "-o", p, src, "-L" + dir}, args...)...)
 			if b, err := cmd.CombinedOutput(); err != nil {
 				compileErr = &execError{args: cmd.Args, out: string(b), err: err}
 				return nil
