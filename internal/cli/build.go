@@ -27,6 +27,7 @@ type buildFlags struct {
 	entrypoint, cmd, ports, env, labels          []string
 	cacheDir, indexURL                           string
 	insecure, asJSON                             bool
+	vendorLibs, noCheckLibs                      bool
 	jobs                                         int
 	sel                                          selectionFlags
 	// Limits and network patience.
@@ -82,6 +83,8 @@ Base (--base) and outputs (-o) use containers-transports(5) names:
 	fl := cmd.Flags()
 	fl.StringVar(&f.base, "base", "", "base image (required here or as [tool.canto] base)")
 	fl.StringVar(&f.builder, "builder", "", "image that builds sdists, with the base's Python and a compiler (default: [tool.canto] builder, else the base)")
+	fl.BoolVar(&f.vendorLibs, "vendor-libs", false, "copy shared libraries the venv needs and the base lacks from the builder into a layer")
+	fl.BoolVar(&f.noCheckLibs, "no-check-libs", false, "do not check that the venv's compiled files find their shared libraries in the image")
 	fl.StringVar(&f.platform, "platform", "", "platform to take from a multi-platform base (default linux/amd64)")
 	fl.StringArrayVarP(&f.outputs, "output", "o", nil, "where to write the image (repeatable; default [tool.canto] outputs)")
 	fl.StringVar(&f.venv, "venv", "", "virtualenv path in the image (default "+config.DefaultVenv+")")
@@ -228,6 +231,13 @@ func runBuild(ctx context.Context, e *env, cmd *cobra.Command, dir string, f bui
 	if err != nil {
 		return &usageError{err}
 	}
+	// Shared libraries come from a builder named as such, never the base.
+	var libsBuilder image.Reference
+	if changed("builder") || cfg.Builder != "" {
+		libsBuilder = builderRef
+	} else if f.vendorLibs {
+		return &usageError{errors.New("--vendor-libs needs a builder image to copy libraries from\nhint: pass --builder IMAGE or set [tool.canto] builder")}
+	}
 	platform := pick("platform", f.platform, cfg.Platform, "")
 	resolver, err := newResolver(resolverConfig{
 		dir: dir, project: lp.project, cache: c, indexURL: f.indexURL, jobs: f.jobs,
@@ -264,6 +274,7 @@ func runBuild(ctx context.Context, e *env, cmd *cobra.Command, dir string, f bui
 		Env:        env,
 		Labels:     listToMap(labels),
 		Created:    created,
+		CheckLibs:  !f.noCheckLibs, VendorLibs: f.vendorLibs, Builder: libsBuilder,
 	})
 	if err != nil {
 		return withLimitHint(err)

@@ -75,6 +75,12 @@ type Request struct {
 	// Created is the timestamp of the image and of every file canto writes
 	// (SOURCE_DATE_EPOCH; zero means the Unix epoch).
 	Created time.Time
+	// CheckLibs checks that the venv's ELF files find their shared
+	// libraries in the image (a *MissingLibsError otherwise); with
+	// VendorLibs, missing ones are copied from Builder into a layer.
+	// Builder also names where missing libraries are in the error.
+	CheckLibs, VendorLibs bool
+	Builder               image.Reference
 }
 
 // LayerInfo describes one layer canto added.
@@ -320,6 +326,11 @@ func (b *Builder) Build(ctx context.Context, req Request) (*Result, error) {
 	img, err := image.Append(base, adds, changes)
 	if err != nil {
 		return nil, fmt.Errorf("assembling the image: %w", err)
+	}
+	if req.CheckLibs {
+		if img, err = b.checkLibs(ctx, req, base, adds, changes, img, mt, res); err != nil {
+			return nil, err
+		}
 	}
 	res.Image = img
 	if res.Digest, err = img.Digest(); err != nil {

@@ -1,0 +1,165 @@
+package build
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/canto-build/canto/pkg/elfcheck"
+	"github.com/canto-build/canto/pkg/image"
+)
+
+// MissingLibsError says the built image lacks shared libraries that files
+// in its venv need.
+type MissingLibsError struct {
+	Report *elfcheck.Report
+	// Builder is the image searched for the libraries, if any.
+	Builder string
+}
+
+func (e *MissingLibsError) Error() string {
+	return "the image lacks shared libraries that the venv needs:\n" + e.Report.Text() + "\n" + elfcheck.Hint
+}
+
+// checkLibs checks the shared libraries of the venv's ELF files in img (the
+// base with adds and changes). When some are missing it copies them from
+// req.Builder into one more layer if req.VendorLibs is set, or fails with a
+// *MissingLibsError. It returns the image to ship.
+func (b *Builder) checkLibs(ctx context.Context, req Request, base v1.Image, adds []image.Addendum, changes image.ConfigChanges, img v1.Image, mt types.MediaType, res *Result) (v1.Image, error) {
+	// A venv without ELF files needs no look at the base's layers.
+	own := make([]v1.Layer, 0, len(adds))
+	for _, a := range adds {
+		own = append(own, a.Layer)
+	}
+	ownImg, err := mutate.AppendLayers(empty.Image, own...)
+	if err != nil {
+		return nil, fmt.Errorf("checking shared libraries: %w", err)
+	}
+	ownFS, err := elfcheck.NewImageFS(ctx, ownImg)
+	if err != nil {
+		return nil, fmt.Errorf("checking shared libraries: %w", err)
+	}
+	if pre, err := elfcheck.Check(ctx, ownFS, elfcheck.WithRoots(req.Venv)); err != nil || pre.Checked == 0 {
+		return img, err
+	}
+
+	b.progress(Event{Phase: "libs", Message: "checking shared libraries"})
+	fsys, err := elfcheck.NewImageFS(ctx, img)
+	if err != nil {
+		return nil, fmt.Errorf("checking shared libraries: %w", err)
+	}
+	opts := []elfcheck.Option{elfcheck.WithRoots(req.Venv), elfcheck.WithEnv(fsys.Env), elfcheck.WithArch(fsys.Arch), elfcheck.WithLogger(b.log)}
+	rep, err := elfcheck.Check(ctx, fsys, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("checking shared libraries: %w", err)
+	}
+	b.log.Info("shared libraries", "files", rep.Checked, "libraries", rep.Libraries, "missing", len(rep.Missing))
+	if rep.OK() {
+		return img, nil
+	}
+	if req.Builder == (image.Reference{}) {
+		return nil, &MissingLibsError{Report: rep}
+	}
+	builderName := req.Builder.String()
+	b.progress(Event{Phase: "libs", Message: "looking for " + strings.Join(libraryNames(rep), ", ") + " in " + builderName})
+	builderImg, err := image.LoadBase(ctx, req.Builder, req.Platform, b.imgOpts...)
+	if err != nil {
+		return nil, fmt.Errorf("loading builder image %s: %w", builderName, err)
+	}
+	builderFS, err := elfcheck.NewImageFS(ctx, builderImg)
+	if err != nil {
+		return nil, fmt.Errorf("reading builder image %s: %w", builderName, err)
+	}
+	if !req.VendorLibs {
+		if err := rep.FindProviders(ctx, builderFS); err != nil {
+			return nil, err
+		}
+		return nil, &MissingLibsError{Report: rep, Builder: builderName}
+	}
+	v, err := elfcheck.Vendor(ctx, fsys, builderFS, rep.Missing,
+		elfcheck.VendorModTime(req.Created), elfcheck.VendorOwner(b.uid, b.gid), elfcheck.VendorEnv(fsys.Env))
+	if err != nil {
+		var nib *elfcheck.NotInBuilderError
+		if errors.As(err, &nib) {
+			if perr := rep.FindProviders(ctx, builderFS); perr == nil {
+				return nil, fmt.Errorf("vendoring shared libraries from %s: %w\n%s", builderName, err, rep.Text())
+			}
+		}
+		return nil, fmt.Errorf("vendoring shared libraries from %s: %w", builderName, err)
+	}
+	after, err := elfcheck.Check(ctx, elfcheck.Overlay(fsys, v.FS()), opts...)
+	if err != nil {
+		return nil, fmt.Errorf("checking shared libraries: %w", err)
+	}
+	if !after.OK() {
+		return nil, &MissingLibsError{Report: after, Builder: builderName}
+	}
+
+	var tarBuf bytes.Buffer
+	if err := v.WriteTar(&tarBuf); err != nil {
+		return nil, fmt.Errorf("writing the shared library layer: %w", err)
+	}
+	sum := sha256.Sum256(tarBuf.Bytes())
+	stored, cached, err := b.storeLayer(ctx, "libs/"+hex.EncodeToString(sum[:]), mt, func(w *os.File) error {
+		_, err := w.Write(tarBuf.Bytes())
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("building the shared library layer: %w", err)
+	}
+	var debs []string
+	for _, p := range v.Packages {
+		debs = append(debs, p.String())
+	}
+	hist := v1.History{
+		CreatedBy: "canto: shared libraries for " + strings.Join(neededByPackages(rep), ", ") + " from " + builderName,
+		Comment:   strings.Join(v.Libraries, " ") + " (Debian: " + strings.Join(debs, ", ") + ")",
+	}
+	out, err := image.Append(base, append(adds[:len(adds):len(adds)], image.Addendum{Layer: stored.Layer(), History: hist}), changes)
+	if err != nil {
+		return nil, fmt.Errorf("assembling the image: %w", err)
+	}
+	res.Layers = append(res.Layers, LayerInfo{Kind: "libraries", Name: "libraries", Packages: debs, Digest: stored.Digest, Size: stored.Size, Cached: cached})
+	b.log.Info("vendored shared libraries", "libraries", v.Libraries, "debian", debs, "from", builderName)
+	return out, nil
+}
+
+func libraryNames(rep *elfcheck.Report) []string {
+	var out []string
+	for _, m := range rep.Missing {
+		out = append(out, m.Library)
+	}
+	return out
+}
+
+// neededByPackages names the Python distributions whose files need the
+// missing libraries ("uwsgi 2.0.21"), or the files when none owns them.
+func neededByPackages(rep *elfcheck.Report) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, m := range rep.Missing {
+		for _, n := range m.NeededBy {
+			name := n.Package
+			if name == "" {
+				name = n.Path
+			}
+			if !seen[name] {
+				seen[name] = true
+				out = append(out, name)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
