@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 
@@ -126,11 +127,25 @@ func (b *Builder) checkLibs(ctx context.Context, req Request, base v1.Image, add
 		CreatedBy: "canto: shared libraries for " + strings.Join(neededByPackages(rep), ", ") + " from " + builderName,
 		Comment:   strings.Join(v.Libraries, " ") + " (Debian: " + strings.Join(debs, ", ") + ")",
 	}
-	out, err := image.Append(base, append(adds[:len(adds):len(adds)], image.Addendum{Layer: stored.Layer(), History: hist}), changes)
+	// The libraries go right after the dependencies that need them, before
+	// the venv and project layers, which change more often.
+	at := len(adds)
+	for i, l := range res.Layers {
+		if l.Kind != "dependencies" {
+			at = i
+			break
+		}
+	}
+	if len(res.Layers) != len(adds) {
+		at = len(adds)
+	}
+	withLibs := slices.Insert(slices.Clone(adds), at, image.Addendum{Layer: stored.Layer(), History: hist})
+	out, err := image.Append(base, withLibs, changes)
 	if err != nil {
 		return nil, fmt.Errorf("assembling the image: %w", err)
 	}
-	res.Layers = append(res.Layers, LayerInfo{Kind: "libraries", Name: "libraries", Packages: debs, Digest: stored.Digest, Size: stored.Size, Cached: cached})
+	info := LayerInfo{Kind: "libraries", Name: "libraries", Packages: debs, Digest: stored.Digest, Size: stored.Size, Cached: cached}
+	res.Layers = slices.Insert(res.Layers, min(at, len(res.Layers)), info)
 	b.log.Info("vendored shared libraries", "libraries", v.Libraries, "debian", debs, "from", builderName)
 	return out, nil
 }

@@ -44,13 +44,14 @@ const (
 // installed a file: /var/lib/dpkg/info/PACKAGE[:ARCH].list and the
 // versions in /var/lib/dpkg/status (deb-control(5) paragraphs).
 type Dpkg struct {
-	owners map[string]DebianPackage // by resolved path
+	owners map[string]DebianPackage // listed paths, directories resolved
+	linked map[string]DebianPackage // files that listed symlinks land on
 }
 
 // ReadDpkg reads the dpkg database of fsys; an image without one gives an
 // empty database.
 func ReadDpkg(ctx context.Context, fsys FS) (*Dpkg, error) {
-	d := &Dpkg{owners: map[string]DebianPackage{}}
+	d := &Dpkg{owners: map[string]DebianPackage{}, linked: map[string]DebianPackage{}}
 	versions := map[string]DebianPackage{}
 	if b, err := fsys.ReadFile(ctx, dpkgStatus); err == nil {
 		for _, p := range parseStatus(b) {
@@ -92,23 +93,31 @@ func ReadDpkg(ctx context.Context, fsys FS) (*Dpkg, error) {
 			if !path.IsAbs(p) || p == "/" {
 				continue
 			}
-			// Own the path with its directories resolved (a symlink
-			// itself) and the file it lands on.
+			// A package owns the path it lists, with the directories
+			// resolved (a symlink itself); the file a listed symlink
+			// lands on is its only when no package lists that file
+			// (libpcre3-dev's libpcre.so must not claim libpcre3's
+			// libpcre.so.3.13.3).
 			dir, err := fsys.Resolve(path.Dir(p))
 			if err != nil {
 				continue
 			}
-			for _, q := range []string{path.Join(dir, path.Base(p)), ""} {
-				if q == "" {
-					if q, err = fsys.Resolve(p); err != nil {
+			q := path.Join(dir, path.Base(p))
+			e, err := fsys.Lstat(q)
+			if err != nil || e.Kind == KindDir {
+				continue
+			}
+			if _, taken := d.owners[q]; !taken {
+				d.owners[q] = pkg
+			}
+			if e.Kind == KindSymlink {
+				if real, err := fsys.Resolve(q); err == nil {
+					if t, err := fsys.Lstat(real); err != nil || t.Kind != KindFile {
 						continue
 					}
-				}
-				if e, err := fsys.Lstat(q); err != nil || e.Kind == KindDir {
-					continue
-				}
-				if _, taken := d.owners[q]; !taken {
-					d.owners[q] = pkg
+					if _, taken := d.linked[real]; !taken {
+						d.linked[real] = pkg
+					}
 				}
 			}
 		}
@@ -119,7 +128,10 @@ func ReadDpkg(ctx context.Context, fsys FS) (*Dpkg, error) {
 // Owner returns the package that installed the file or symlink at p, a
 // path whose directories have their symlinks resolved.
 func (d *Dpkg) Owner(p string) (DebianPackage, bool) {
-	pkg, ok := d.owners[p]
+	if pkg, ok := d.owners[p]; ok {
+		return pkg, true
+	}
+	pkg, ok := d.linked[p]
 	return pkg, ok
 }
 

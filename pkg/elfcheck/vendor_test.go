@@ -45,6 +45,11 @@ func builderFS(e *elfs) MapFS {
 		"/var/lib/dpkg/status":                     File([]byte(dpkgStatusText)),
 		"/var/lib/dpkg/info/libfoo1:amd64.list":    File([]byte("/.\n/lib\n/lib/x86_64-linux-gnu\n/lib/x86_64-linux-gnu/libfoo.so.1\n/lib/x86_64-linux-gnu/libfoo.so.1.2.3\n")),
 		"/var/lib/dpkg/info/libfoo1:amd64.md5sums": File([]byte("x  lib/x86_64-linux-gnu/libfoo.so.1.2.3\n")),
+		multi + "/libfoo.so":                       Symlink("libfoo.so.1.2.3"),
+		"/var/lib/dpkg/info/libfoo-dev:amd64.list": File([]byte("/usr/lib/x86_64-linux-gnu/libfoo.so\n")),
+		multi + "/libqux.so.1":                     Symlink("libqux.so.1.0"),
+		multi + "/libqux.so.1.0":                   File(e.libfoo),
+		"/var/lib/dpkg/info/libqux1.list":          File([]byte("/usr/lib/x86_64-linux-gnu/libqux.so.1\n")),
 		"/var/lib/dpkg/info/libbar1.list":          File([]byte("/usr/lib/x86_64-linux-gnu/libbar.so.1\n")),
 	})
 }
@@ -62,6 +67,8 @@ func TestReadDpkg(t *testing.T) {
 	}{
 		{multi + "/libfoo.so.1.2.3", DebianPackage{Name: "libfoo1", Version: "1.2.3-1", Arch: "amd64"}, true},
 		{multi + "/libbar.so.1", DebianPackage{Name: "libbar1", Version: "2.0-1+b1", Arch: "amd64"}, true},
+		{multi + "/libfoo.so", DebianPackage{Name: "libfoo-dev", Arch: "amd64"}, true},
+		{multi + "/libqux.so.1.0", DebianPackage{Name: "libqux1"}, true}, // only its symlink is listed
 		{"/usr/local/lib/libbaz.so.1", DebianPackage{}, false},
 		{"/usr/lib", DebianPackage{}, false},
 	}
