@@ -28,14 +28,14 @@ import (
 type faultKind int
 
 const (
-	faultNone     faultKind = iota // passed through untouched
-	faultStatus                    // answered with code (and Retry-After) without asking upstream
-	faultReset                     // the connection is reset (TCP RST) before any answer
-	faultStall                     // headers and the first bytes are sent, then nothing until the client gives up
-	faultTruncate                  // half the body is sent (Content-Length promises all of it), then the connection closes
-	faultTamper                    // one byte in the middle of the body is flipped
-	faultSlow                      // the response body is sent at rate bytes a second
-	faultSlowUpload                // the request body is read at rate bytes a second
+	faultNone       faultKind = iota // passed through untouched
+	faultStatus                      // answered with code (and Retry-After) without asking upstream
+	faultReset                       // the connection is reset (TCP RST) before any answer
+	faultStall                       // headers and the first bytes are sent, then nothing until the client gives up
+	faultTruncate                    // half the body is sent (Content-Length promises all of it), then the connection closes
+	faultTamper                      // one byte in the middle of the body is flipped
+	faultSlow                        // the response body is sent at rate bytes a second
+	faultSlowUpload                  // the request body is read at rate bytes a second
 )
 
 // fault is what one request meets.
@@ -313,18 +313,18 @@ type slowBody struct {
 }
 
 func (s *slowBody) Read(p []byte) (int, error) {
-	chunk := max(s.rate/20, 1)
-	if len(p) > chunk {
+	if chunk := max(s.rate/20, 1); len(p) > chunk {
 		p = p[:chunk]
 	}
+	n, err := s.r.Read(p)
 	select {
 	case <-s.done:
-		return 0, errFault
+		return n, errFault
 	case <-s.ctx:
-		return 0, errFault
-	case <-time.After(50 * time.Millisecond):
+		return n, errFault
+	case <-time.After(time.Duration(n) * time.Second / time.Duration(s.rate)):
 	}
-	return s.r.Read(p)
+	return n, err
 }
 
 func (s *slowBody) Close() error { return s.r.Close() }

@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"archive/tar"
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
@@ -16,10 +17,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -485,7 +488,9 @@ func TestReliabHostileWheels(t *testing.T) {
 	ti := newTinyIndex(t)
 	const fn = "evil-1.0-py3-none-any.whl"
 	ok := []wheeltest.File{{Name: "evil/__init__.py", Data: []byte("X = 1\n")}}
-	with := func(files ...wheeltest.File) []wheeltest.File { return append(append([]wheeltest.File(nil), ok...), files...) }
+	with := func(files ...wheeltest.File) []wheeltest.File {
+		return append(append([]wheeltest.File(nil), ok...), files...)
+	}
 	tests := []struct {
 		name  string
 		spec  wheeltest.Spec
@@ -653,8 +658,10 @@ func TestReliabBadProject(t *testing.T) {
 			wantRe: `error: \S+/pyproject\.toml:\d+:\d+: unterminated basic string`,
 		},
 		{
-			name:   "malformed pyproject.toml",
-			edit:   edit("pyproject.toml", func(s string) string { return strings.Replace(s, "[tool.poetry.dependencies]", "[tool.poetry.dependencies", 1) }),
+			name: "malformed pyproject.toml",
+			edit: edit("pyproject.toml", func(s string) string {
+				return strings.Replace(s, "[tool.poetry.dependencies]", "[tool.poetry.dependencies", 1)
+			}),
 			want:   []string{"hint: fix the TOML syntax at that position"},
 			wantRe: `error: \S+/pyproject\.toml:\d+:\d+: `,
 		},
@@ -949,5 +956,272 @@ func TestFaultRegistry(t *testing.T) {
 				t.Errorf("a failed push left the tag %s", real)
 			}
 		})
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Interruption.
+
+// running is a canto process started in the background.
+type running struct {
+	cmd   *exec.Cmd
+	mu    sync.Mutex
+	lines []string
+	out   bytes.Buffer
+	done  chan struct{}
+	err   error
+}
+
+func startCanto(t *testing.T, env []string, args ...string) *running {
+	t.Helper()
+	cmd := exec.Command(cantoBin(t), args...)
+	cmd.Env = append(os.Environ(), env...)
+	r := &running{cmd: cmd, done: make(chan struct{})}
+	cmd.Stdout = &r.out
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			r.mu.Lock()
+			r.lines = append(r.lines, sc.Text())
+			r.mu.Unlock()
+		}
+		r.err = cmd.Wait()
+		close(r.done)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-r.done:
+		default:
+			_ = cmd.Process.Kill()
+			<-r.done
+		}
+	})
+	return r
+}
+
+func (r *running) stderr() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return strings.Join(r.lines, "\n")
+}
+
+// waitFor polls cond until it holds, the process ends, or d passes.
+func (r *running) waitFor(cond func() bool, d time.Duration) bool {
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return true
+		}
+		select {
+		case <-r.done:
+			return cond()
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	return false
+}
+
+func (r *running) sawLine(substr string) func() bool {
+	return func() bool { return strings.Contains(r.stderr(), substr) }
+}
+
+// exit waits for the process and returns its exit code (-1 when killed by
+// a signal); it fails the test if the process outlives d.
+func (r *running) exit(t *testing.T, d time.Duration) int {
+	t.Helper()
+	select {
+	case <-r.done:
+	case <-time.After(d):
+		t.Fatalf("canto did not exit within %s of the signal\nstderr:\n%s", d, r.stderr())
+	}
+	var ee *exec.ExitError
+	if errors.As(r.err, &ee) {
+		return ee.ExitCode()
+	}
+	if r.err != nil {
+		t.Fatalf("waiting for canto: %v", r.err)
+	}
+	return 0
+}
+
+// TestInterrupt: SIGINT, SIGTERM and SIGKILL at random points during
+// downloads (through a slow index), layer writing, writing an OCI layout and
+// pushing (through a slow registry). A signalled canto exits promptly; the
+// cache then holds nothing its verification would reject; a tag or layout
+// never names an incomplete image; and the next run succeeds with the same
+// digest as an uninterrupted build.
+func TestInterrupt(t *testing.T) {
+	env := baseimgEnv(t)
+	baseimgNeed(t, env, "CANTO_TW_BASE_SLIM", "CANTO_TW_REGISTRY")
+	up := indexUpstream(t, env)
+	dir := example(t, "cli-tool")
+	want := mustCanto(t, noDaemon, "build", dir, "-q", "--cache-dir", t.TempDir(), "--base", env["CANTO_TW_BASE_SLIM"], "-o", "oci:"+t.TempDir()+":x")
+
+	// phaseRun is one interrupted run: its output and extra arguments,
+	// the condition after which to signal (plus a random delay up to
+	// jitter), what to stop before the next run (calm), and a check of
+	// the output after each run.
+	type phaseRun struct {
+		out    string
+		args   []string
+		ready  func(*running) func() bool
+		jitter time.Duration
+		calm   func()
+		check  func(t *testing.T, when string)
+	}
+	type phase struct {
+		name string
+		// setup prepares the cache and returns the output and extra
+		// arguments, the condition after which to signal (plus a random
+		// delay up to jitter), and a check of the output.
+		setup func(t *testing.T, cache string) phaseRun
+	}
+	warmWheelsOnly := func(t *testing.T, cache string) {
+		mustCanto(t, noDaemon, "build", dir, "-q", "--cache-dir", cache, "--base", env["CANTO_TW_BASE_SLIM"], "-o", "oci:"+t.TempDir()+":x")
+		// Drop the layer records: the wheels stay, the layers must be
+		// built again.
+		if err := os.RemoveAll(filepath.Join(cache, "keys")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	phases := []phase{
+		{"download", func(t *testing.T, cache string) phaseRun {
+			p := newFaultProxy(t, up)
+			p.on(pathSuffix(".whl"), always(fault{kind: faultSlow, rate: 40 << 10}))
+			return phaseRun{
+				out: "oci:" + filepath.Join(t.TempDir(), "out") + ":x", args: []string{"--index-url", p.URL() + "/simple/"},
+				ready:  func(*running) func() bool { return func() bool { return p.count(".whl") > 0 } },
+				jitter: time.Second, calm: p.reset,
+			}
+		}},
+		{"layers", func(t *testing.T, cache string) phaseRun {
+			warmWheelsOnly(t, cache)
+			return phaseRun{
+				out:    "oci:" + filepath.Join(t.TempDir(), "out") + ":x",
+				ready:  func(r *running) func() bool { return r.sawLine("[layer 1/") },
+				jitter: 200 * time.Millisecond,
+			}
+		}},
+		{"layout", func(t *testing.T, cache string) phaseRun {
+			warmWheelsOnly(t, cache)
+			out := filepath.Join(t.TempDir(), "out")
+			return phaseRun{
+				out:    "oci:" + out + ":x",
+				ready:  func(r *running) func() bool { return r.sawLine("writing oci:") },
+				jitter: 40 * time.Millisecond,
+				check:  func(t *testing.T, _ string) { checkLayout(t, out) },
+			}
+		}},
+		{"push", func(t *testing.T, cache string) phaseRun {
+			mustCanto(t, noDaemon, "build", dir, "-q", "--cache-dir", cache, "--base", env["CANTO_TW_BASE_SLIM"], "-o", "oci:"+t.TempDir()+":x")
+			p := newFaultProxy(t, "http://"+env["CANTO_TW_REGISTRY"])
+			p.on(pathContains(http.MethodPatch, "/blobs/uploads/"), always(fault{kind: faultSlowUpload, rate: 8 << 20}))
+			p.on(pathContains(http.MethodPut, "/blobs/uploads/"), always(fault{kind: faultSlowUpload, rate: 8 << 20}))
+			repo := fmt.Sprintf("e2e/interrupt-%d", time.Now().UnixNano())
+			tag := baseimgTag(t, p.Host(), repo)
+			real := baseimgTag(t, env["CANTO_TW_REGISTRY"], repo).Context().Tag(tag.TagStr())
+			return phaseRun{
+				out: tag.String(), args: []string{"--insecure-registry"},
+				ready: func(*running) func() bool {
+					return func() bool { return p.count("/blobs/uploads/", "slow upload") > 0 }
+				},
+				jitter: 1500 * time.Millisecond, calm: p.reset,
+				check: func(t *testing.T, when string) {
+					if validateTag(t, real.String()) {
+						t.Logf("%s: %s exists and validates", when, real)
+					} else {
+						t.Logf("%s: %s does not exist", when, real)
+					}
+				},
+			}
+		}},
+	}
+	signals := []struct {
+		name string
+		sig  syscall.Signal
+	}{{"SIGINT", syscall.SIGINT}, {"SIGTERM", syscall.SIGTERM}, {"SIGKILL", syscall.SIGKILL}}
+	for _, ph := range phases {
+		for _, sg := range signals {
+			t.Run(ph.name+"/"+sg.name, func(t *testing.T) {
+				cache := t.TempDir()
+				run := ph.setup(t, cache)
+				args := append([]string{"build", dir, "--cache-dir", cache, "--base", env["CANTO_TW_BASE_SLIM"], "-o", run.out}, run.args...)
+				r := startCanto(t, noDaemon, args...)
+				if !r.waitFor(run.ready(r), time.Minute) {
+					t.Fatalf("canto never reached the %s phase\nstderr:\n%s", ph.name, r.stderr())
+				}
+				time.Sleep(time.Duration(rand.Int64N(int64(run.jitter) + 1)))
+				_ = r.cmd.Process.Signal(sg.sig)
+				code := r.exit(t, 15*time.Second)
+				t.Logf("exit code %d after %s", code, sg.name)
+				switch {
+				case code == 0:
+					t.Logf("the build finished before the signal landed")
+				case sg.sig == syscall.SIGKILL && code != -1:
+					t.Errorf("exit code %d after SIGKILL", code)
+				case sg.sig != syscall.SIGKILL && code != 130:
+					t.Errorf("exit code %d after %s, want 130\nstderr:\n%s", code, sg.name, r.stderr())
+				}
+				if s := r.stderr(); strings.Contains(s, "panic:") || strings.Contains(s, "goroutine ") {
+					t.Errorf("canto panicked:\n%s", s)
+				}
+				verifyCache(t, cache)
+				if sg.sig != syscall.SIGKILL {
+					// A graceful stop removes its own temporary files.
+					if left, _ := os.ReadDir(filepath.Join(cache, "tmp")); len(left) > 0 {
+						t.Errorf("after %s the cache's tmp/ holds %d files", sg.name, len(left))
+					}
+				}
+				if run.check != nil {
+					run.check(t, "after "+sg.name)
+				}
+				// The next run, untroubled, succeeds with the same image.
+				if run.calm != nil {
+					run.calm()
+				}
+				again := canto(t, noDaemon, append([]string{"-q"}, args...)...)
+				if again.err != nil {
+					t.Fatalf("the run after the interruption failed: %v\n%s", again.err, again.stderr)
+				}
+				if got := strings.TrimSpace(again.stdout); got != want {
+					t.Errorf("the run after the interruption built %s, want %s", got, want)
+				}
+				verifyCache(t, cache)
+				if run.check != nil {
+					run.check(t, "after the next run")
+				}
+			})
+		}
+	}
+}
+
+// checkLayout checks that every image an OCI layout's index names is
+// complete and valid, if the layout exists at all.
+func checkLayout(t *testing.T, dir string) {
+	t.Helper()
+	if _, err := os.Stat(filepath.Join(dir, "index.json")); errors.Is(err, fs.ErrNotExist) {
+		return
+	}
+	p, err := layout.FromPath(dir)
+	if err != nil {
+		t.Fatalf("opening layout %s: %v", dir, err)
+	}
+	idx, err := p.ImageIndex()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := idx.IndexManifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range m.Manifests {
+		validateLayoutFull(t, dir, d.Digest.String())
 	}
 }
