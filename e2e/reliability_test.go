@@ -4,8 +4,10 @@ package e2e
 
 import (
 	"archive/tar"
+	"archive/zip"
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -26,6 +28,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
@@ -1224,4 +1227,284 @@ func checkLayout(t *testing.T, dir string) {
 	for _, d := range m.Manifests {
 		validateLayoutFull(t, dir, d.Digest.String())
 	}
+}
+
+// ---------------------------------------------------------------------------
+// Concurrency.
+
+// TestConcurrentBuilds: eight `canto build`s at once, sharing one empty
+// cache directory, all succeed with the same digest, and leave a cache that
+// verifies.
+func TestConcurrentBuilds(t *testing.T) {
+	env := baseimgEnv(t)
+	baseimgNeed(t, env, "CANTO_TW_BASE_SLIM")
+	dir := example(t, "markers-groups")
+	cache := t.TempDir()
+	const n = 8
+	runs := make([]cantoRun, n)
+	outs := make([]string, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		outs[i] = filepath.Join(t.TempDir(), "out")
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			runs[i] = canto(t, noDaemon, "build", dir, "-q", "-E", "fast", "--cache-dir", cache, "--base", env["CANTO_TW_BASE_SLIM"], "-o", "oci:"+outs[i]+":x")
+		}()
+	}
+	wg.Wait()
+	digests := map[string]int{}
+	for i, r := range runs {
+		if r.err != nil {
+			t.Errorf("build %d of %d failed: %v\n%s", i+1, n, r.err, r.stderr)
+			continue
+		}
+		d := strings.TrimSpace(r.stdout)
+		digests[d]++
+		validateLayout(t, outs[i], d)
+	}
+	if len(digests) != 1 {
+		t.Errorf("%d concurrent builds gave digests %v, want one", n, digests)
+	}
+	if blobs := verifyCache(t, cache); blobs == 0 {
+		t.Error("the shared cache is empty")
+	}
+	if left, _ := os.ReadDir(filepath.Join(cache, "tmp")); len(left) > 0 {
+		t.Errorf("the cache's tmp/ holds %d files after every build finished", len(left))
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Secrets.
+
+// leakScanner looks for secrets in bytes, and in what gzip streams and zip
+// members among them hold.
+type leakScanner struct {
+	secrets map[string][]byte // what it is → its bytes
+	scanned int64
+}
+
+func newLeakScanner(pairs map[string][2]string) *leakScanner {
+	s := &leakScanner{secrets: map[string][]byte{}}
+	for what, up := range pairs {
+		user, pass := up[0], up[1]
+		pair := user + ":" + pass
+		s.secrets[what+" password"] = []byte(pass)
+		s.secrets[what+" user:password"] = []byte(pair)
+		for enc, e := range map[string]*base64.Encoding{"base64": base64.StdEncoding, "raw base64": base64.RawStdEncoding, "url base64": base64.URLEncoding} {
+			s.secrets[what+" user:password in "+enc] = []byte(strings.TrimRight(e.EncodeToString([]byte(pair)), "="))
+			s.secrets[what+" password in "+enc] = []byte(strings.TrimRight(e.EncodeToString([]byte(pass)), "="))
+		}
+	}
+	return s
+}
+
+func (s *leakScanner) scan(t *testing.T, where string, b []byte) {
+	t.Helper()
+	for _, f := range s.find(where, b) {
+		t.Error(f)
+	}
+}
+
+// find returns where each secret appears in b.
+func (s *leakScanner) find(where string, b []byte) []string {
+	s.scanned += int64(len(b))
+	var found []string
+	for what, sec := range s.secrets {
+		if bytes.Contains(b, sec) {
+			found = append(found, fmt.Sprintf("%s holds the %s", where, what))
+		}
+	}
+	switch {
+	case bytes.HasPrefix(b, []byte{0x1f, 0x8b}):
+		zr, err := gzip.NewReader(bytes.NewReader(b))
+		if err != nil {
+			break
+		}
+		if u, err := io.ReadAll(io.LimitReader(zr, 1<<30)); err == nil {
+			found = append(found, s.find(where+" (gunzipped)", u)...)
+		}
+	case bytes.HasPrefix(b, []byte("PK\x03\x04")):
+		zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			break
+		}
+		for _, f := range zr.File {
+			rc, err := f.Open()
+			if err != nil {
+				continue
+			}
+			u, _ := io.ReadAll(io.LimitReader(rc, 1<<30))
+			_ = rc.Close()
+			found = append(found, s.find(where+" member "+f.Name, u)...)
+		}
+	}
+	return found
+}
+
+func (s *leakScanner) scanDir(t *testing.T, dir string) {
+	t.Helper()
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		s.scan(t, p, b)
+		return nil
+	})
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		t.Fatal(err)
+	}
+}
+
+// scanImage reads every blob of a pushed image.
+func (s *leakScanner) scanImage(t *testing.T, ref string, auth authn.Authenticator) {
+	t.Helper()
+	r, err := name.ParseReference(ref, name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := remote.Image(r, remote.WithAuth(auth))
+	if err != nil {
+		t.Fatalf("pulling %s: %v", ref, err)
+	}
+	m, err := img.RawManifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.scan(t, ref+" manifest", m)
+	c, err := img.RawConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.scan(t, ref+" config", c)
+	layers, err := img.Layers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, l := range layers {
+		rc, err := l.Compressed()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(rc)
+		_ = rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.scan(t, fmt.Sprintf("%s layer %d", ref, i), b)
+	}
+}
+
+// TestSecretsNeverLeak: index credentials from Poetry's environment
+// variables, a netrc file and the index URL, and registry credentials from
+// a Docker config, appear in no byte canto produces: stdout, stderr (-v and
+// -vv), the OCI layout written, the pushed image's manifest, config and
+// layers, and the cache; in successful runs and in runs failing on a wrong
+// password alike.
+func TestSecretsNeverLeak(t *testing.T) {
+	env := baseimgEnv(t)
+	baseimgNeed(t, env, "CANTO_TW_BASE_SLIM", "CANTO_TW_INDEX_URL", "CANTO_TW_AUTH_INDEX_URL", "CANTO_TW_AUTH_USER", "CANTO_TW_AUTH_PASSWORD",
+		"CANTO_TW_AUTH_REGISTRY", "CANTO_TW_REGISTRY_USER", "CANTO_TW_REGISTRY_PASSWORD")
+	idxUser, idxPass := env["CANTO_TW_AUTH_USER"], env["CANTO_TW_AUTH_PASSWORD"]
+	regUser, regPass := env["CANTO_TW_REGISTRY_USER"], env["CANTO_TW_REGISTRY_PASSWORD"]
+	wrongIdx, wrongReg := "wrong-"+idxPass[:8]+"Zq9", "wrong-"+regPass[:8]+"Xk7"
+	scanner := newLeakScanner(map[string][2]string{
+		"index":                   {idxUser, idxPass},
+		"registry":                {regUser, regPass},
+		"wrong index password":    {idxUser, wrongIdx},
+		"wrong registry password": {regUser, wrongReg},
+	})
+
+	// The scanner itself finds a basic-auth header inside a gzipped tar
+	// and a zip member.
+	header := "Authorization: Basic " + base64.StdEncoding.EncodeToString([]byte(idxUser+":"+idxPass))
+	var gz, zb bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	_, _ = zw.Write([]byte("some tar bytes " + header))
+	_ = zw.Close()
+	zipw := zip.NewWriter(&zb)
+	fw, _ := zipw.Create("pkg/config.py")
+	_, _ = fw.Write([]byte("TOKEN = '" + regPass + "'"))
+	_ = zipw.Close()
+	if got := scanner.find("probe", gz.Bytes()); len(got) == 0 {
+		t.Fatal("the scanner misses a basic-auth header in a gzip stream")
+	}
+	if got := scanner.find("probe", zb.Bytes()); len(got) == 0 {
+		t.Fatal("the scanner misses a password in a zip member")
+	}
+
+	dir := example(t, "cli-tool")
+	relocate(t, dir, env["CANTO_TW_INDEX_URL"], env["CANTO_TW_AUTH_INDEX_URL"])
+	dockerConfig := func(pass string) string {
+		d := t.TempDir()
+		auth := base64.StdEncoding.EncodeToString([]byte(regUser + ":" + pass))
+		cfg := fmt.Sprintf(`{"auths": {%q: {"auth": %q}}}`, env["CANTO_TW_AUTH_REGISTRY"], auth)
+		if err := os.WriteFile(filepath.Join(d, "config.json"), []byte(cfg), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	goodDocker, wrongDocker := dockerConfig(regPass), dockerConfig(wrongReg)
+	netrc := filepath.Join(t.TempDir(), "netrc")
+	if err := os.WriteFile(netrc, []byte("machine 127.0.0.1 login "+idxUser+" password "+idxPass+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	home := t.TempDir() // no ~/.netrc, no ~/.docker
+	poetryEnv := func(pass string) []string {
+		return []string{"POETRY_HTTP_BASIC_TESTWORLD_USERNAME=" + idxUser, "POETRY_HTTP_BASIC_TESTWORLD_PASSWORD=" + pass}
+	}
+	userURL := strings.Replace(env["CANTO_TW_AUTH_INDEX_URL"], "http://", "http://"+idxUser+":"+idxPass+"@", 1)
+	goodAuth := authn.FromConfig(authn.AuthConfig{Username: regUser, Password: regPass})
+
+	tests := []struct {
+		name    string
+		env     []string
+		args    []string
+		push    bool // also push to the auth registry
+		wantErr []string
+	}{
+		{name: "environment credentials, -v, pushed", env: append(poetryEnv(idxPass), "DOCKER_CONFIG="+goodDocker), args: []string{"-v"}, push: true},
+		{name: "environment credentials, -vv", env: append(poetryEnv(idxPass), "DOCKER_CONFIG="+goodDocker), args: []string{"-vv"}, push: true},
+		{name: "netrc, -vv", env: []string{"NETRC=" + netrc}, args: []string{"-vv"}},
+		{name: "credentials in --index-url, -vv", args: []string{"-vv", "--index-url", userURL}},
+		{name: "wrong index password, -vv", env: poetryEnv(wrongIdx), args: []string{"-vv", "--retries", "0"},
+			wantErr: []string{"401 Unauthorized to the credentials sent for 127.0.0.1", "hint: check the user name and password"}},
+		{name: "wrong index password in --index-url, -vv", args: []string{"-vv", "--retries", "0", "--index-url", strings.Replace(userURL, idxPass, wrongIdx, 1)},
+			wantErr: []string{"401 Unauthorized to the credentials sent for 127.0.0.1"}},
+		{name: "wrong registry password, -vv", env: append(poetryEnv(idxPass), "DOCKER_CONFIG="+wrongDocker), args: []string{"-vv", "--retries", "0"}, push: true,
+			wantErr: []string{"writing docker://" + env["CANTO_TW_AUTH_REGISTRY"], "hint: check the push credentials"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cache := t.TempDir()
+			out := filepath.Join(t.TempDir(), "out")
+			args := append([]string{"build", dir, "--cache-dir", cache, "--base", env["CANTO_TW_BASE_SLIM"], "-o", "oci:" + out + ":x"}, tt.args...)
+			var tag string
+			if tt.push {
+				tag = baseimgTag(t, env["CANTO_TW_AUTH_REGISTRY"], "e2e/secrets").String()
+				args = append(args, "--insecure-registry", "-o", tag)
+			}
+			r := canto(t, append([]string{"HOME=" + home, "NETRC=" + filepath.Join(home, "none"), "DOCKER_CONFIG=" + filepath.Join(home, "none")}, append(noDaemon, tt.env...)...), args...)
+			if len(tt.wantErr) > 0 {
+				wantFail(t, r, tt.wantErr...)
+			} else if r.err != nil {
+				t.Fatalf("build: %v\n%s", r.err, r.stderr)
+			}
+			if len(tt.wantErr) == 0 && !strings.Contains(r.stderr, "level=DEBUG") && strings.Contains(strings.Join(tt.args, " "), "-vv") {
+				t.Errorf("-vv printed no debug lines; the test would miss leaks there:\n%s", r.stderr)
+			}
+			scanner.scan(t, "stdout", []byte(r.stdout))
+			scanner.scan(t, "stderr", []byte(r.stderr))
+			scanner.scanDir(t, out)
+			scanner.scanDir(t, cache)
+			if tt.push && len(tt.wantErr) == 0 {
+				scanner.scanImage(t, tag, goodAuth)
+			}
+		})
+	}
+	t.Logf("scanned %d bytes", scanner.scanned)
 }
