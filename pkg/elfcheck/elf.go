@@ -57,7 +57,7 @@ func ParseELF(r io.ReaderAt) (obj *Object, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("parsing ELF: %w", err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	obj = &Object{Class: f.Class, Machine: f.Machine, Type: f.Type}
 	var dynamic bool
 	for _, p := range f.Progs {
