@@ -36,6 +36,7 @@ var allowed = map[string][]string{
 	"pkg/dockerfile":   {"pkg/pyname", "pkg/pep440", "pkg/pep508", "pkg/tags", "pkg/target", "pkg/pyproject", "pkg/lock", "pkg/plan"},
 	"pkg/sandbox":      {},
 	"pkg/elfcheck":     {"pkg/image", "pkg/pyname"},
+	"pkg/bench":        {},
 	"pkg/sdist":        {"pkg/sandbox", "pkg/wheel", "pkg/cache", "pkg/pep440", "pkg/pep508", "pkg/pyname", "pkg/tags", "pkg/venv"},
 }
 

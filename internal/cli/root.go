@@ -97,6 +97,7 @@ one dependency rebuilds one small layer.`,
 	root.AddCommand(newPlanCommand(e))
 	root.AddCommand(newDockerfileCommand(e))
 	root.AddCommand(newBuildCommand(e))
+	root.AddCommand(newBenchCommand(e))
 	root.AddCommand(newCheckCommand(e))
 	return root
 }
