@@ -49,8 +49,9 @@ type Package struct {
 	Source *Source
 }
 
-// Markers is a 2.1 package's markers: either one marker for every group
-// (markers = "...") or one per group (markers = {main = "...", dev = "..."}).
+// Markers is a package's own markers: in lock-version 2.1 either one marker
+// for every group (markers = "...") or one per group (markers = {main =
+// "...", dev = "..."}); in lock-version 1.0, the "marker" field.
 // The zero value means "no restriction".
 type Markers struct {
 	// All applies to every group when ByGroup is nil.

@@ -160,6 +160,10 @@ func (t *tree) pkg(m map[string]any, p string, metaFiles map[string][]File) Pack
 
 	switch mk := m["markers"].(type) {
 	case nil:
+		// Lock-version 1.0 wrote the package's own marker as "marker".
+		if old, ok := m["marker"].(string); ok {
+			pk.Markers.All = old
+		}
 	case string:
 		pk.Markers.All = mk
 	case map[string]any:

@@ -93,11 +93,8 @@ type node struct {
 	extras map[string]bool
 }
 
-// Make computes the install plan. It follows the dependency graph from the
-// dependencies of the selected groups, evaluating markers, python and
-// platform constraints against the target and activating extras as Poetry's
-// installer does, then picks each package's artifact for the target.
-func Make(req Request) (*Plan, error) {
+// walk finds the packages a request needs, without choosing their files.
+func walk(req Request) (*walker, error) {
 	if req.Project == nil || req.Lock == nil {
 		return nil, errors.New("making a plan: project and lock are required")
 	}
@@ -126,7 +123,7 @@ func Make(req Request) (*Plan, error) {
 		n := pyname.Normalize(lp.Name)
 		p.lockPkgs[n] = append(p.lockPkgs[n], lp)
 	}
-	w := &walker{plan: p, env: env, py: pyVersion, lockFile: lockFileName(req.Lock), nodes: map[*lock.Package]*node{}, self: pyname.Normalize(req.Project.Name)}
+	w := &walker{plan: p, env: env, py: pyVersion, lockFile: lockFileName(req.Lock), nodes: map[*lock.Package]*node{}, self: pyname.Normalize(req.Project.Name), groups: p.Groups, projectExtras: extras}
 
 	// Roots: the dependencies of each selected group.
 	for _, g := range req.Groups {
@@ -152,7 +149,19 @@ func Make(req Request) (*Plan, error) {
 	if err := w.run(); err != nil {
 		return nil, err
 	}
+	return w, nil
+}
 
+// Make computes the install plan. It follows the dependency graph from the
+// dependencies of the selected groups, evaluating markers, python and
+// platform constraints against the target and activating extras as Poetry's
+// installer does, then picks each package's artifact for the target.
+func Make(req Request) (*Plan, error) {
+	w, err := walk(req)
+	if err != nil {
+		return nil, err
+	}
+	p := w.plan
 	for lp, n := range w.nodes {
 		art, err := chooseArtifact(lp, req.Target, req.Lock)
 		if err != nil {
@@ -189,6 +198,9 @@ type walker struct {
 	nodes    map[*lock.Package]*node
 	queue    []edge
 	self     string // the project's own name
+	// groups and projectExtras are the selection, for packages' own markers.
+	groups        []string
+	projectExtras []string
 }
 
 // root adds one dependency of the project.
@@ -251,6 +263,14 @@ func (w *walker) run() error {
 		nd, seen := w.nodes[e.pkg]
 		grew := false
 		if !seen {
+			ok, reason, err := w.packageApplies(e.pkg)
+			if err != nil {
+				return fmt.Errorf("%s: package %s %s: %w", w.lockFile, n, e.pkg.Version, err)
+			}
+			if !ok {
+				w.plan.whyNot[n] = appendUnique(w.plan.whyNot[n], fmt.Sprintf("%s: the lock's own marker for %s, %s", e.from, n, reason))
+				continue
+			}
 			nd = &node{pkg: e.pkg, extras: map[string]bool{}}
 			w.nodes[e.pkg] = nd
 			grew = true
@@ -310,6 +330,35 @@ func (w *walker) expand(nd *node) error {
 		}
 	}
 	return nil
+}
+
+// packageApplies evaluates a locked package's own markers, which Poetry's
+// installer honours ("not needed for the current environment"): the
+// "marker" of lock-version 1.0 and the "markers" of 2.1, per group.
+func (w *walker) packageApplies(lp *lock.Package) (bool, string, error) {
+	m := lp.Markers
+	if m.ByGroup == nil {
+		if m.All == "" {
+			return true, "", nil
+		}
+		ok, reason, err := w.applies(m.All, "", "", w.projectExtras)
+		return ok, reason, err
+	}
+	reason := "false for every selected group"
+	for _, g := range lp.Groups {
+		if !slices.Contains(w.groups, pyname.Normalize(g)) {
+			continue
+		}
+		ok, r, err := w.applies(m.ByGroup[g], "", "", w.projectExtras)
+		if err != nil || ok {
+			return ok, "", err
+		}
+		reason = r
+	}
+	if len(lp.Groups) == 0 {
+		return true, "", nil
+	}
+	return false, reason, nil
 }
 
 // applies evaluates a dependency's markers, python and platform fields.
