@@ -7,15 +7,20 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${CANTO_TESTWORLD:=$HOME/.cache/canto-testworld}"
 source "$CANTO_TESTWORLD/env"
-example="${1:-gunicorn-web}"
+example="${1:-flask-uwsgi}"
 out="$CANTO_TESTWORLD/demo"
 mkdir -p "$out"
 
-echo "+ canto build examples/$example --base $CANTO_TW_BASE_SLIM -o oci:$out/oci:$example -o docker-archive:$out/$example.tar:canto-demo/$example:latest" >&2
+# uWSGI has no wheel: canto compiles it in the full image (the builder), and
+# copies the shared libraries it needs (libpython, libpcre) from there into
+# a layer, since the slim base lacks them.
+set -x
 DOCKER_HOST=unix:///nonexistent ./bin/canto build "examples/$example" \
   --base "$CANTO_TW_BASE_SLIM" \
+  --builder "$CANTO_TW_BASE_FULL" --vendor-libs \
   -o "oci:$out/oci:$example" \
   -o "docker-archive:$out/$example.tar:canto-demo/$example:latest"
+{ set +x; } 2>/dev/null
 
 if [[ "${CANTO_TW_NO_DOCKER:-}" == 1 ]]; then
   echo "the test world runs without Docker; the image is in $out" >&2
