@@ -162,7 +162,20 @@ func Make(req Request) (*Plan, error) {
 		return nil, err
 	}
 	p := w.plan
-	for lp, n := range w.nodes {
+	// In name order, so that the first error reported is always the same.
+	pkgs := make([]*lock.Package, 0, len(w.nodes))
+	for lp := range w.nodes {
+		pkgs = append(pkgs, lp)
+	}
+	sort.Slice(pkgs, func(i, j int) bool {
+		a, b := pyname.Normalize(pkgs[i].Name), pyname.Normalize(pkgs[j].Name)
+		if a != b {
+			return a < b
+		}
+		return pkgs[i].Version < pkgs[j].Version
+	})
+	for _, lp := range pkgs {
+		n := w.nodes[lp]
 		art, err := chooseArtifact(lp, req.Target, req.Lock)
 		if err != nil {
 			return nil, err
