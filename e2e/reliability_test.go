@@ -22,6 +22,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -1072,15 +1073,23 @@ func TestInterrupt(t *testing.T) {
 	// jitter), what to stop before the next run (calm), and a check of
 	// the output after each run.
 	type phaseRun struct {
-		out    string
-		args   []string
-		ready  func(*running) func() bool
-		jitter time.Duration
-		calm   func()
-		check  func(t *testing.T, when string)
+		// dir and base replace the cli-tool copy and the slim base;
+		// want replaces the digest of an uninterrupted build ("-": not
+		// compared).
+		dir, base, want string
+		out             string
+		args            []string
+		ready           func(*running) func() bool
+		jitter          time.Duration
+		calm            func()
+		check           func(t *testing.T, when string)
+		// minWait is added to the random delay.
+		minWait time.Duration
 	}
 	type phase struct {
 		name string
+		// only lists the signals to try, when not all of them.
+		only []syscall.Signal
 		// setup prepares the cache and returns the output and extra
 		// arguments, the condition after which to signal (plus a random
 		// delay up to jitter), and a check of the output.
@@ -1095,7 +1104,7 @@ func TestInterrupt(t *testing.T) {
 		}
 	}
 	phases := []phase{
-		{"download", func(t *testing.T, cache string) phaseRun {
+		{"download", nil, func(t *testing.T, cache string) phaseRun {
 			p := newFaultProxy(t, up)
 			p.on(pathSuffix(".whl"), always(fault{kind: faultSlow, rate: 40 << 10}))
 			return phaseRun{
@@ -1104,7 +1113,7 @@ func TestInterrupt(t *testing.T) {
 				jitter: time.Second, calm: p.reset,
 			}
 		}},
-		{"layers", func(t *testing.T, cache string) phaseRun {
+		{"layers", nil, func(t *testing.T, cache string) phaseRun {
 			warmWheelsOnly(t, cache)
 			return phaseRun{
 				out:    "oci:" + filepath.Join(t.TempDir(), "out") + ":x",
@@ -1112,7 +1121,7 @@ func TestInterrupt(t *testing.T) {
 				jitter: 200 * time.Millisecond,
 			}
 		}},
-		{"layout", func(t *testing.T, cache string) phaseRun {
+		{"layout", nil, func(t *testing.T, cache string) phaseRun {
 			warmWheelsOnly(t, cache)
 			out := filepath.Join(t.TempDir(), "out")
 			return phaseRun{
@@ -1122,7 +1131,7 @@ func TestInterrupt(t *testing.T) {
 				check:  func(t *testing.T, _ string) { checkLayout(t, out) },
 			}
 		}},
-		{"push", func(t *testing.T, cache string) phaseRun {
+		{"push", nil, func(t *testing.T, cache string) phaseRun {
 			mustCanto(t, noDaemon, "build", dir, "-q", "--cache-dir", cache, "--base", env["CANTO_TW_BASE_SLIM"], "-o", "oci:"+t.TempDir()+":x")
 			p := newFaultProxy(t, "http://"+env["CANTO_TW_REGISTRY"])
 			p.on(pathContains(http.MethodPatch, "/blobs/uploads/"), always(fault{kind: faultSlowUpload, rate: 8 << 20}))
@@ -1145,6 +1154,19 @@ func TestInterrupt(t *testing.T) {
 				},
 			}
 		}},
+		{"sdist", []syscall.Signal{syscall.SIGINT, syscall.SIGKILL}, func(t *testing.T, cache string) phaseRun {
+			// uWSGI compiles from its sdist inside the sandbox for about
+			// half a minute; the signal lands during the compile.
+			baseimgNeed(t, env, "CANTO_TW_BASE_FULL")
+			fu := example(t, "flask-uwsgi")
+			return phaseRun{
+				dir: fu, base: env["CANTO_TW_BASE_FULL"], want: "-",
+				out: "oci:" + filepath.Join(t.TempDir(), "out") + ":x", args: []string{"--builder", env["CANTO_TW_BASE_FULL"]},
+				ready: func(r *running) func() bool { return r.sawLine("[fetch] uwsgi-") },
+				// Past the sandbox's start-up, into the compile.
+				jitter: 6 * time.Second, minWait: 2 * time.Second,
+			}
+		}},
 	}
 	signals := []struct {
 		name string
@@ -1152,15 +1174,26 @@ func TestInterrupt(t *testing.T) {
 	}{{"SIGINT", syscall.SIGINT}, {"SIGTERM", syscall.SIGTERM}, {"SIGKILL", syscall.SIGKILL}}
 	for _, ph := range phases {
 		for _, sg := range signals {
+			if ph.only != nil && !slices.Contains(ph.only, sg.sig) {
+				continue
+			}
 			t.Run(ph.name+"/"+sg.name, func(t *testing.T) {
 				cache := t.TempDir()
 				run := ph.setup(t, cache)
-				args := append([]string{"build", dir, "--cache-dir", cache, "--base", env["CANTO_TW_BASE_SLIM"], "-o", run.out}, run.args...)
-				r := startCanto(t, noDaemon, args...)
+				pdir, base, want := dir, env["CANTO_TW_BASE_SLIM"], want
+				if run.dir != "" {
+					pdir, base, want = run.dir, run.base, run.want
+				}
+				args := append([]string{"build", pdir, "--cache-dir", cache, "--base", base, "-o", run.out}, run.args...)
+				// Every process canto starts inherits the mark, and its
+				// own temporary directory.
+				mark := fmt.Sprintf("CANTO_E2E_MARK=%d", rand.Int64())
+				tmp := t.TempDir()
+				r := startCanto(t, append([]string{mark, "TMPDIR=" + tmp}, noDaemon...), args...)
 				if !r.waitFor(run.ready(r), time.Minute) {
 					t.Fatalf("canto never reached the %s phase\nstderr:\n%s", ph.name, r.stderr())
 				}
-				time.Sleep(time.Duration(rand.Int64N(int64(run.jitter) + 1)))
+				time.Sleep(run.minWait + time.Duration(rand.Int64N(int64(run.jitter)+1)))
 				_ = r.cmd.Process.Signal(sg.sig)
 				code := r.exit(t, 15*time.Second)
 				t.Logf("exit code %d after %s", code, sg.name)
@@ -1181,6 +1214,13 @@ func TestInterrupt(t *testing.T) {
 					if left, _ := os.ReadDir(filepath.Join(cache, "tmp")); len(left) > 0 {
 						t.Errorf("after %s the cache's tmp/ holds %d files", sg.name, len(left))
 					}
+					if left, _ := os.ReadDir(tmp); len(left) > 0 {
+						t.Errorf("after %s canto left %d files in TMPDIR: %v", sg.name, len(left), left[0].Name())
+					}
+				}
+				// No process canto started outlives it, SIGKILL included.
+				if left := marked(mark, 5*time.Second); len(left) > 0 {
+					t.Errorf("after %s, processes canto started still run: %s", sg.name, strings.Join(left, "; "))
 				}
 				if run.check != nil {
 					run.check(t, "after "+sg.name)
@@ -1193,7 +1233,7 @@ func TestInterrupt(t *testing.T) {
 				if again.err != nil {
 					t.Fatalf("the run after the interruption failed: %v\n%s", again.err, again.stderr)
 				}
-				if got := strings.TrimSpace(again.stdout); got != want {
+				if got := strings.TrimSpace(again.stdout); want != "-" && got != want {
 					t.Errorf("the run after the interruption built %s, want %s", got, want)
 				}
 				verifyCache(t, cache)
@@ -1202,6 +1242,28 @@ func TestInterrupt(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// marked lists the processes whose environment holds mark, waiting up to d
+// for them to go.
+func marked(mark string, d time.Duration) []string {
+	deadline := time.Now().Add(d)
+	for {
+		var found []string
+		procs, _ := filepath.Glob("/proc/[0-9]*/environ")
+		for _, p := range procs {
+			b, err := os.ReadFile(p)
+			if err != nil || !bytes.Contains(b, []byte(mark+"\x00")) {
+				continue
+			}
+			cmd, _ := os.ReadFile(filepath.Join(filepath.Dir(p), "cmdline"))
+			found = append(found, filepath.Base(filepath.Dir(p))+": "+strings.ReplaceAll(strings.TrimRight(string(cmd), "\x00"), "\x00", " "))
+		}
+		if len(found) == 0 || time.Now().After(deadline) {
+			return found
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 
