@@ -261,11 +261,36 @@ func Run(ctx context.Context, dir string, subjects []Subject, opts ...Option) (*
 		samples[i] = map[Metric][]float64{}
 	}
 	measured := 0
+	// However Run ends, the report holds what was measured and the work
+	// directory goes.
+	defer func() {
+		for i, s := range subjects {
+			res := SubjectResult{Name: s.Name(), Builder: s.Builder(), SizeKind: sizeKinds[i], Metrics: map[Metric]Stats{}}
+			for m, vs := range samples[i] {
+				if st := Summarize(vs); st.N > 0 {
+					res.Metrics[m] = st
+				}
+			}
+			rep.Subjects = append(rep.Subjects, res)
+		}
+		rep.Took = o.clock().Sub(rep.Started).Seconds()
+		if !o.keep {
+			if err := os.RemoveAll(tmp); err != nil {
+				o.logger.Warn("removing the work directory", "dir", tmp, "err", err)
+			}
+		}
+	}()
 	for k := 0; k < o.repeat; k++ {
 		for j := range subjects {
 			i := (j + k) % len(subjects)
 			s := subjects[i]
 			vals, kind, err := r.measure(ctx, k+1, s)
+			if kind != "" {
+				sizeKinds[i] = kind
+			}
+			for m, v := range vals {
+				samples[i][m] = append(samples[i][m], v)
+			}
 			if err != nil {
 				var f *stepError
 				step, msg := "", err.Error()
@@ -280,27 +305,6 @@ func Run(ctx context.Context, dir string, subjects []Subject, opts ...Option) (*
 			} else {
 				measured++
 			}
-			if kind != "" {
-				sizeKinds[i] = kind
-			}
-			for m, v := range vals {
-				samples[i][m] = append(samples[i][m], v)
-			}
-		}
-	}
-	for i, s := range subjects {
-		res := SubjectResult{Name: s.Name(), Builder: s.Builder(), SizeKind: sizeKinds[i], Metrics: map[Metric]Stats{}}
-		for m, vs := range samples[i] {
-			if st := Summarize(vs); st.N > 0 {
-				res.Metrics[m] = st
-			}
-		}
-		rep.Subjects = append(rep.Subjects, res)
-	}
-	rep.Took = o.clock().Sub(rep.Started).Seconds()
-	if !o.keep {
-		if err := os.RemoveAll(tmp); err != nil {
-			o.logger.Warn("removing the work directory", "dir", tmp, "err", err)
 		}
 	}
 	if measured == 0 {

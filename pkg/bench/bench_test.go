@@ -433,3 +433,31 @@ func TestCodeFile(t *testing.T) {
 		})
 	}
 }
+
+func TestRunCancelled(t *testing.T) {
+	dir := project(t)
+	clock := &fakeClock{}
+	eng := newFakeEngine(clock)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	a := NewDockerfileSubject("a", "docker", eng, "bench/a:1", []byte("FROM x\n"), nil)
+	tmp := t.TempDir()
+	rep, err := Run(ctx, dir, []Subject{a}, WithRepeat(3), WithClock(clock.now), WithTempDir(tmp),
+		WithDependencyChange(func(ctx context.Context, d string) error {
+			cancel() // interrupted during the first repetition's dependency change
+			return ctx.Err()
+		}))
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if rep == nil || rep.Subject("a") == nil || rep.Subject("a").Metrics[ColdBuild].N != 1 {
+		t.Fatalf("the partial report lacks the cold build: %+v", rep)
+	}
+	if got := eng.log[len(eng.log)-1]; !strings.HasPrefix(got, "remove bench/a:1") {
+		t.Errorf("last engine call = %q, want the images removed", got)
+	}
+	left, err := os.ReadDir(tmp)
+	if err != nil || len(left) != 0 {
+		t.Errorf("work directory left behind: %v %v", left, err)
+	}
+}
