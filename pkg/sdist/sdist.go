@@ -159,9 +159,13 @@ func WithLimits(size int64, members int) Option {
 	return func(o *options) { o.maxSize, o.maxMembers = size, members }
 }
 
-// cacheKey names a build's manifest in the cache.
-func cacheKey(sdistSHA, builder, target string) string {
-	return fmt.Sprintf("sdist-wheel:v%d:%s:%s:%s", BuilderVersion, sdistSHA, builder, target)
+// Key is the cache key of building the sdist with hex sha256 sdistSHA256
+// (an optional "sha256:" prefix and upper case are accepted) in the builder
+// image with digest builderDigest for target (Request.Target). Build files
+// its result under it; pkg/wheelrepo shares wheels under it too.
+func Key(sdistSHA256, builderDigest, target string) string {
+	sum := strings.ToLower(strings.TrimPrefix(sdistSHA256, "sha256:"))
+	return fmt.Sprintf("sdist-wheel:v%d:%s:%s:%s", BuilderVersion, sum, builderDigest, target)
 }
 
 // manifest is the keyed cache entry of a build: the wheel itself and the
@@ -213,7 +217,7 @@ func Build(ctx context.Context, req Request, opts ...Option) (*Result, error) {
 		}
 		builder = d.String()
 	}
-	key := cacheKey(sum, builder, req.Target)
+	key := Key(sum, builder, req.Target)
 	if res, ok, err := fromCache(req.Cache, key); err != nil {
 		return nil, fmt.Errorf("building %q: %w", name, err)
 	} else if ok {
@@ -290,6 +294,56 @@ func sdistDigest(file, want string) (string, error) {
 	return got, nil
 }
 
+// Cached returns the wheel an earlier build filed under key (see Key), if
+// the cache still holds it.
+func Cached(c *cache.Cache, key string) (*Result, bool, error) {
+	return fromCache(c, key)
+}
+
+// Adopt files a wheel that is already in the cache under key (see Key), as
+// if Build had built it, so that later builds find it: for wheels built
+// elsewhere, such as one pulled from a shared registry. The wheel must open
+// and match its RECORD. The result has FromCache set and no LogPath.
+func Adopt(ctx context.Context, c *cache.Cache, key, wheelFilename, wheelSHA256 string) (*Result, error) {
+	p, ok, err := c.Get(wheelSHA256)
+	if err != nil {
+		return nil, fmt.Errorf("adopting %q: %w", wheelFilename, err)
+	}
+	if !ok {
+		return nil, fmt.Errorf("adopting %q: the cache has no blob %s", wheelFilename, wheelSHA256)
+	}
+	if err := checkWheel(ctx, p, wheelFilename); err != nil {
+		return nil, fmt.Errorf("adopting %q: %w", wheelFilename, err)
+	}
+	sum := strings.ToLower(strings.TrimPrefix(wheelSHA256, "sha256:"))
+	m, err := json.Marshal(manifest{Wheel: wheelFilename, SHA256: sum})
+	if err != nil {
+		return nil, err
+	}
+	if _, _, err := c.PutKey(ctx, key, bytes.NewReader(m)); err != nil {
+		return nil, fmt.Errorf("adopting %q: %w", wheelFilename, err)
+	}
+	return &Result{WheelPath: p, WheelFilename: wheelFilename, SHA256: sum, FromCache: true}, nil
+}
+
+// checkWheel opens the wheel at p and checks it against its RECORD.
+func checkWheel(ctx context.Context, p, filename string) error {
+	f, err := os.Open(p)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = f.Close() }()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	w, err := wheel.Open(f, fi.Size(), filename)
+	if err != nil {
+		return err
+	}
+	return w.Verify(ctx)
+}
+
 // fromCache returns the cached result for key, if any.
 func fromCache(c *cache.Cache, key string) (*Result, bool, error) {
 	p, _, ok, err := c.GetKey(key)
@@ -308,12 +362,15 @@ func fromCache(c *cache.Cache, key string) (*Result, bool, error) {
 	if err != nil || !ok {
 		return nil, false, err
 	}
-	lp, ok, err := c.Get(m.Log)
-	if err != nil {
-		return nil, false, err
-	}
-	if !ok {
-		lp = ""
+	lp := ""
+	if m.Log != "" { // adopted wheels have no log
+		p, ok, err := c.Get(m.Log)
+		if err != nil {
+			return nil, false, err
+		}
+		if ok {
+			lp = p
+		}
 	}
 	return &Result{WheelPath: wp, WheelFilename: m.Wheel, SHA256: m.SHA256, FromCache: true, LogPath: lp}, true, nil
 }
