@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
 	"sync"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/canto-build/canto/pkg/cache"
@@ -22,6 +24,7 @@ import (
 	"github.com/canto-build/canto/pkg/sdist"
 	"github.com/canto-build/canto/pkg/tags"
 	"github.com/canto-build/canto/pkg/target"
+	"github.com/canto-build/canto/pkg/wheelrepo"
 )
 
 // SandboxSdists builds sdists with pkg/sdist in an isolated sandbox whose
@@ -44,6 +47,18 @@ type SandboxSdists struct {
 	Log io.Writer
 	// Progress, when set, is told about each sdist built.
 	Progress func(pkg plan.Package, fromCache bool)
+	// CacheRepo, when set, is a registry repository that shares built
+	// wheels between machines (pkg/wheelrepo): a wheel missing from Cache
+	// is looked up there before it is built, and pushed there after. Its
+	// failures are warnings on Logger, never failed builds.
+	CacheRepo *name.Repository
+	// CacheRepoOptions configure CacheRepo's client (keychain, insecure).
+	CacheRepoOptions []wheelrepo.Option
+	// Pulled, when set, is told about each wheel taken from CacheRepo;
+	// Progress is told about the others.
+	Pulled func(pkg plan.Package, repo string)
+	// Logger receives warnings; nil discards them.
+	Logger *slog.Logger
 
 	once    sync.Once
 	builder v1.Image
@@ -87,6 +102,10 @@ func (s *SandboxSdists) BuildSdist(ctx context.Context, t target.Target, pkg pla
 		return File{}, fmt.Errorf("building %s %s: the builder %s is %s, but the image is %s\nhint: use a builder with the same Python, platform and C library as the base (--builder)",
 			pkg.Name, pkg.Version, s.BuilderName, bt, t)
 	}
+	tgt := fmt.Sprintf("cp%d%d-%s-%s", t.Python.Major, t.Python.Minor, t.Platform(), t.Libc)
+	if file, ok := s.pull(ctx, pkg, f, tgt); ok {
+		return file, nil
+	}
 	res, err := sdist.Build(ctx, sdist.Request{
 		Sdist:          f.Path,
 		Filename:       f.Filename,
@@ -96,7 +115,7 @@ func (s *SandboxSdists) BuildSdist(ctx context.Context, t target.Target, pkg pla
 		BuilderDigest:  s.digest,
 		BuilderPython:  s.info.Python.Path,
 		PythonVersion:  s.info.Python.Version,
-		Target:         fmt.Sprintf("cp%d%d-%s-%s", t.Python.Major, t.Python.Minor, t.Platform(), t.Libc),
+		Target:         tgt,
 		MarkerEnv:      pep508.Env(bt.MarkerEnv()),
 		Resolve:        s.requirements(bt),
 		Log:            s.Log,
@@ -107,6 +126,9 @@ func (s *SandboxSdists) BuildSdist(ctx context.Context, t target.Target, pkg pla
 	}
 	if s.Progress != nil {
 		s.Progress(pkg, res.FromCache)
+	}
+	if !res.FromCache {
+		s.push(ctx, pkg, f, tgt, res)
 	}
 	size, err := fileSize(res.WheelPath)
 	if err != nil {
