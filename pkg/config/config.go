@@ -53,6 +53,10 @@ type Config struct {
 	Builder string `toml:"builder"`
 	// Outputs are where `canto build` writes the image when no -o is given.
 	Outputs []string `toml:"outputs"`
+	// CacheRepo is a registry repository that shares the wheels built from
+	// sdists between machines, such as ghcr.io/acme/canto-wheels
+	// (--cache-repo; default none).
+	CacheRepo string `toml:"cache-repo"`
 }
 
 // FromProject decodes a project's [tool.canto] table strictly: an unknown
@@ -106,5 +110,5 @@ func (c Config) Validate() error {
 
 // Keys lists the keys [tool.canto] accepts.
 func Keys() []string {
-	return []string{"all-extras", "base", "builder", "cmd", "entrypoint", "env", "extras", "labels", "only", "outputs", "platform", "ports", "user", "venv", "with", "without", "workdir"}
+	return []string{"all-extras", "base", "builder", "cache-repo", "cmd", "entrypoint", "env", "extras", "labels", "only", "outputs", "platform", "ports", "user", "venv", "with", "without", "workdir"}
 }

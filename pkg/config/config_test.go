@@ -27,11 +27,12 @@ ports = ["8000"]
 env = {APP_ENV = "prod"}
 with = ["web"]
 all-extras = true
+cache-repo = "ghcr.io/acme/canto-wheels"
 `)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Config{Base: "oci:/tmp/images:slim", Venv: "/srv/venv", Entrypoint: []string{"gunicorn", "app:app"}, Ports: []string{"8000"}, Env: map[string]string{"APP_ENV": "prod"}, With: []string{"web"}, AllExtras: true}
+	want := Config{Base: "oci:/tmp/images:slim", Venv: "/srv/venv", Entrypoint: []string{"gunicorn", "app:app"}, Ports: []string{"8000"}, Env: map[string]string{"APP_ENV": "prod"}, With: []string{"web"}, AllExtras: true, CacheRepo: "ghcr.io/acme/canto-wheels"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
