@@ -25,7 +25,7 @@ type buildFlags struct {
 	base, builder, platform, venv, user, workdir string
 	outputs                                      []string
 	entrypoint, cmd, ports, env, labels          []string
-	cacheDir, indexURL                           string
+	cacheDir, indexURL, cacheRepo                string
 	insecure, asJSON                             bool
 	vendorLibs, noCheckLibs                      bool
 	jobs                                         int
@@ -97,6 +97,7 @@ Base (--base) and outputs (-o) use containers-transports(5) names:
 	fl.StringArrayVar(&f.labels, "label", nil, "image label KEY=VALUE (repeatable)")
 	fl.StringVar(&f.cacheDir, "cache-dir", "", "cache directory (default $XDG_CACHE_HOME/canto)")
 	fl.StringVar(&f.indexURL, "index-url", "", "package index to use instead of the project's sources")
+	fl.StringVar(&f.cacheRepo, "cache-repo", "", "registry repository that shares wheels built from sdists between machines, e.g. ghcr.io/me/canto-wheels (default [tool.canto] cache-repo)")
 	fl.BoolVar(&f.insecure, "insecure-registry", false, "allow plain HTTP to registries (for a local registry)")
 	fl.IntVarP(&f.jobs, "jobs", "j", 8, "parallel downloads")
 	fl.BoolVar(&f.asJSON, "json", false, "print the result as JSON on stdout")
@@ -239,11 +240,17 @@ func runBuild(ctx context.Context, e *env, cmd *cobra.Command, dir string, f bui
 		return &usageError{errors.New("--vendor-libs needs a builder image to copy libraries from\nhint: pass --builder IMAGE or set [tool.canto] builder")}
 	}
 	platform := pick("platform", f.platform, cfg.Platform, "")
+	sdists := sdistBuilder(u, c, builderRef, platform, f.insecure)
+	if ref := pick("cache-repo", f.cacheRepo, cfg.CacheRepo, ""); ref != "" {
+		if err := shareWheels(sdists, u, ref, f.insecure); err != nil {
+			return &usageError{err}
+		}
+	}
 	resolver, err := newResolver(resolverConfig{
 		dir: dir, project: lp.project, cache: c, indexURL: f.indexURL, jobs: f.jobs,
 		getenv: e.getenv, ui: u, created: created,
 		indexOpts: []index.Option{index.WithRetries(f.retries), index.WithStallTimeout(f.stallTimeout)},
-		builder:   sdistBuilder(u, c, builderRef, platform, f.insecure),
+		builder:   sdists,
 	})
 	if err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/canto-build/canto/internal/version"
 	"github.com/canto-build/canto/pkg/build"
 	"github.com/canto-build/canto/pkg/cache"
 	"github.com/canto-build/canto/pkg/fetch"
@@ -16,6 +17,7 @@ import (
 	"github.com/canto-build/canto/pkg/index"
 	"github.com/canto-build/canto/pkg/plan"
 	"github.com/canto-build/canto/pkg/pyproject"
+	"github.com/canto-build/canto/pkg/wheelrepo"
 )
 
 type resolverConfig struct {
@@ -111,4 +113,25 @@ func sdistBuilder(u *ui, c *cache.Cache, ref image.Reference, platform string, i
 			u.infof("[sdist] %s %s: wheel %s", pkg.Name, pkg.Version, how)
 		},
 	}
+}
+
+// shareWheels makes the sdist builder look wheels up in, and push them to,
+// the registry repository ref (--cache-repo), with the Docker config's
+// credentials.
+func shareWheels(s *build.SandboxSdists, u *ui, ref string, insecure bool) error {
+	repo, err := wheelrepo.ParseRepository(ref)
+	if err != nil {
+		return err
+	}
+	s.CacheRepo = &repo
+	s.CacheRepoOptions = []wheelrepo.Option{
+		wheelrepo.WithInsecure(insecure),
+		wheelrepo.WithLogger(u.logger()),
+		wheelrepo.WithCantoVersion(version.Get().Version),
+	}
+	s.Logger = u.logger()
+	s.Pulled = func(pkg plan.Package, repo string) {
+		u.infof("[sdist] %s %s: wheel from the cache repo %s", pkg.Name, pkg.Version, repo)
+	}
+	return nil
 }
