@@ -300,7 +300,9 @@ func TestRelockAddsOneDependency(t *testing.T) {
 	// A real re-lock: poetry adds pip (a 2 MiB wheel with no dependencies).
 	add := exec.Command("poetry", "add", "--lock", "pip")
 	add.Dir = dir
-	add.Env = append(os.Environ(), "PYTHON_KEYRING_BACKEND=keyring.backends.null.Keyring", "PIP_CONFIG_FILE="+env["CANTO_TW_PIP_CONF"])
+	// A fresh Poetry cache: Poetry takes hashes from its cache, which may
+	// remember files the test index has since rebuilt.
+	add.Env = append(os.Environ(), "PYTHON_KEYRING_BACKEND=keyring.backends.null.Keyring", "PIP_CONFIG_FILE="+env["CANTO_TW_PIP_CONF"], "POETRY_CACHE_DIR="+t.TempDir())
 	if o, err := add.CombinedOutput(); err != nil {
 		t.Fatalf("poetry add --lock pip: %v\n%s", err, o)
 	}
