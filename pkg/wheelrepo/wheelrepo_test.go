@@ -37,7 +37,7 @@ const testKey = "sdist-wheel:v1:0123456789abcdef0123456789abcdef0123456789abcdef
 // wrap when given, and returns its host:port.
 func newRegistry(t *testing.T, wrap func(http.Handler) http.Handler) string {
 	t.Helper()
-	var h http.Handler = registry.New(registry.Logger(log.New(io.Discard, "", 0)))
+	h := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
 	if wrap != nil {
 		h = wrap(h)
 	}
