@@ -82,6 +82,15 @@ func (b *Builder) storeLayer(ctx context.Context, key string, mt types.MediaType
 	return s, false, nil
 }
 
+// loadStoredKey returns the layer cached under key, if it is there whole.
+func (b *Builder) loadStoredKey(key string, mt types.MediaType) (image.StoredLayer, bool) {
+	p, _, ok, err := b.cache.GetKey("layer/" + key)
+	if err != nil || !ok {
+		return image.StoredLayer{}, false
+	}
+	return b.loadStored(p, mt)
+}
+
 // loadStored reads a cached layer's metadata and finds its blob; a missing
 // or corrupt blob (the cache verifies it) is a miss.
 func (b *Builder) loadStored(metaPath string, mt types.MediaType) (image.StoredLayer, bool) {

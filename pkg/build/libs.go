@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -38,6 +39,33 @@ func (e *MissingLibsError) Error() string {
 // req.Builder into one more layer if req.VendorLibs is set, or fails with a
 // *MissingLibsError. It returns the image to ship.
 func (b *Builder) checkLibs(ctx context.Context, req Request, base v1.Image, adds []image.Addendum, changes image.ConfigChanges, img v1.Image, mt types.MediaType, res *Result) (v1.Image, error) {
+	// The answer depends only on the image's content (and, for vendoring, the
+	// builder's), so it is remembered by digest: a warm build neither reads
+	// the base's layers nor the builder's again.
+	imgDigest, err := img.Digest()
+	if err != nil {
+		return nil, err
+	}
+	if m, ok := b.loadLibsMemo("libcheck-ok/" + imgDigest.String()); ok && m.OK {
+		return img, nil
+	}
+	var builderImg v1.Image
+	var vendorMemoKey string
+	if req.VendorLibs && req.Builder != (image.Reference{}) {
+		if builderImg, err = image.LoadBase(ctx, req.Builder, req.Platform, b.imgOpts...); err != nil {
+			return nil, fmt.Errorf("loading builder image %s: %w", req.Builder, err)
+		}
+		bd, err := builderImg.Digest()
+		if err != nil {
+			return nil, err
+		}
+		vendorMemoKey = "libcheck-vendor/" + imgDigest.String() + "/" + bd.String()
+		if m, ok := b.loadLibsMemo(vendorMemoKey); ok && !m.OK {
+			if stored, ok := b.loadStoredKey(m.LayerKey, mt); ok {
+				return b.insertLibs(base, adds, changes, res, stored, true, m.History, m.Debs)
+			}
+		}
+	}
 	// A venv without ELF files needs no look at the base's layers.
 	own := make([]v1.Layer, 0, len(adds))
 	for _, a := range adds {
@@ -67,6 +95,7 @@ func (b *Builder) checkLibs(ctx context.Context, req Request, base v1.Image, add
 	}
 	b.log.Info("shared libraries", "files", rep.Checked, "libraries", rep.Libraries, "missing", len(rep.Missing))
 	if rep.OK() {
+		b.storeLibsMemo(ctx, "libcheck-ok/"+imgDigest.String(), libsMemo{OK: true})
 		return img, nil
 	}
 	if req.Builder == (image.Reference{}) {
@@ -74,9 +103,10 @@ func (b *Builder) checkLibs(ctx context.Context, req Request, base v1.Image, add
 	}
 	builderName := req.Builder.String()
 	b.progress(Event{Phase: "libs", Message: "looking for " + strings.Join(libraryNames(rep), ", ") + " in " + builderName})
-	builderImg, err := image.LoadBase(ctx, req.Builder, req.Platform, b.imgOpts...)
-	if err != nil {
-		return nil, fmt.Errorf("loading builder image %s: %w", builderName, err)
+	if builderImg == nil {
+		if builderImg, err = image.LoadBase(ctx, req.Builder, req.Platform, b.imgOpts...); err != nil {
+			return nil, fmt.Errorf("loading builder image %s: %w", builderName, err)
+		}
 	}
 	builderFS, err := elfcheck.NewImageFS(ctx, builderImg)
 	if err != nil {
@@ -112,7 +142,8 @@ func (b *Builder) checkLibs(ctx context.Context, req Request, base v1.Image, add
 		return nil, fmt.Errorf("writing the shared library layer: %w", err)
 	}
 	sum := sha256.Sum256(tarBuf.Bytes())
-	stored, cached, err := b.storeLayer(ctx, "libs/"+hex.EncodeToString(sum[:]), mt, func(w *os.File) error {
+	layerKey := "libs/" + hex.EncodeToString(sum[:])
+	stored, cached, err := b.storeLayer(ctx, layerKey, mt, func(w *os.File) error {
 		_, err := w.Write(tarBuf.Bytes())
 		return err
 	})
@@ -127,8 +158,16 @@ func (b *Builder) checkLibs(ctx context.Context, req Request, base v1.Image, add
 		CreatedBy: "canto: shared libraries for " + strings.Join(neededByPackages(rep), ", ") + " from " + builderName,
 		Comment:   strings.Join(v.Libraries, " ") + " (Debian: " + strings.Join(debs, ", ") + ")",
 	}
-	// The libraries go right after the dependencies that need them, before
-	// the venv and project layers, which change more often.
+	b.log.Info("vendored shared libraries", "libraries", v.Libraries, "debian", debs, "from", builderName)
+	if vendorMemoKey != "" {
+		b.storeLibsMemo(ctx, vendorMemoKey, libsMemo{LayerKey: layerKey, History: hist, Debs: debs})
+	}
+	return b.insertLibs(base, adds, changes, res, stored, cached, hist, debs)
+}
+
+// insertLibs adds the shared-library layer right after the dependencies
+// that need it, before the venv and project layers, which change more often.
+func (b *Builder) insertLibs(base v1.Image, adds []image.Addendum, changes image.ConfigChanges, res *Result, stored image.StoredLayer, cached bool, hist v1.History, debs []string) (v1.Image, error) {
 	at := len(adds)
 	for i, l := range res.Layers {
 		if l.Kind != "dependencies" {
@@ -146,8 +185,38 @@ func (b *Builder) checkLibs(ctx context.Context, req Request, base v1.Image, add
 	}
 	info := LayerInfo{Kind: "libraries", Name: "libraries", Packages: debs, Digest: stored.Digest, Size: stored.Size, Cached: cached}
 	res.Layers = slices.Insert(res.Layers, min(at, len(res.Layers)), info)
-	b.log.Info("vendored shared libraries", "libraries", v.Libraries, "debian", debs, "from", builderName)
 	return out, nil
+}
+
+// libsMemo is a remembered answer of checkLibs.
+type libsMemo struct {
+	OK       bool       `json:"ok"`
+	LayerKey string     `json:"layer_key,omitempty"`
+	History  v1.History `json:"history"`
+	Debs     []string   `json:"debs,omitempty"`
+}
+
+func (b *Builder) loadLibsMemo(key string) (libsMemo, bool) {
+	var m libsMemo
+	p, _, ok, err := b.cache.GetKey(key)
+	if err != nil || !ok {
+		return m, false
+	}
+	raw, err := os.ReadFile(p)
+	if err != nil || json.Unmarshal(raw, &m) != nil {
+		return m, false
+	}
+	return m, true
+}
+
+func (b *Builder) storeLibsMemo(ctx context.Context, key string, m libsMemo) {
+	raw, err := json.Marshal(m)
+	if err != nil {
+		return
+	}
+	if _, _, err := b.cache.PutKey(ctx, key, bytes.NewReader(raw)); err != nil {
+		b.log.Warn("remembering the shared-library check", "error", err)
+	}
 }
 
 func libraryNames(rep *elfcheck.Report) []string {
