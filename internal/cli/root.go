@@ -71,11 +71,19 @@ into a small, reproducible OCI container image, with no Docker daemon and no
 Poetry or pip inside the build. It reads the lock directly, installs the right
 wheel of each package for the target, and keys layers by content, so changing
 one dependency rebuilds one small layer.`,
-		Example: `  # Show what would be installed for a target
-  canto plan ./myapp --platform linux/amd64 --python 3.11
+		Example: `  # Build an image onto a base and push it, with no Docker daemon
+  canto build ./myapp --base python:3.11-slim-bookworm -o ghcr.io/me/myapp:latest
 
-  # Print the version as JSON
-  canto version --json`,
+  # Show what would be installed for a target, and why
+  canto plan ./myapp --platform linux/arm64 --python 3.12
+  canto plan ./myapp --explain numpy
+
+  # Check that every compiled extension of an image finds its shared libraries
+  canto check oci:./out:myapp
+
+  # A Dockerfile for when you must use Docker, and the comparison on your project
+  canto dockerfile ./myapp --strategy recommended
+  canto bench ./myapp --strategies multistage,recommended,canto`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
