@@ -20,7 +20,7 @@ import (
 type benchFlags struct {
 	strategies                  []string
 	repeat                      int
-	asJSON, keep                bool
+	asJSON, keep, vendorLibs    bool
 	svg, jsonOut                string
 	docker                      string
 	probeURL                    string
@@ -126,6 +126,7 @@ unless --keep. See docs/benchmarks.md.`,
 	fl.StringVar(&f.builderBase, "builder-base", "", "base `IMAGE` of the Dockerfiles' build stages (default: --base)")
 	fl.StringVar(&f.fullBase, "full-base", "", "base `IMAGE` of the full strategy (default: --builder-base, else python:X.Y-bookworm)")
 	fl.StringVar(&f.cantoBase, "canto-base", "", "base image of canto's build, as canto build --base (default: [tool.canto] base)")
+	fl.BoolVar(&f.vendorLibs, "canto-vendor-libs", false, "pass --vendor-libs to canto build: copy the shared libraries the venv needs from --canto-builder")
 	fl.StringVar(&f.cantoBuilder, "canto-builder", "", "image canto compiles sdists in, as canto build --builder (default: --canto-base)")
 	return cmd
 }
@@ -345,6 +346,9 @@ func selfNativeBuilder(f benchFlags, u *ui) (bench.NativeBuilder, error) {
 		}
 		if f.indexURL != "" {
 			args = append(args, "--index-url", f.indexURL)
+		}
+		if f.vendorLibs {
+			args = append(args, "--vendor-libs")
 		}
 		args = append(args, entry...)
 		c := exec.CommandContext(ctx, self, args...)

@@ -69,6 +69,13 @@ type ColdPreparer interface {
 	PrepareCold(ctx context.Context) error
 }
 
+// RunPreparer is implemented by subjects that must do work before Start
+// that is not part of starting a container (canto's image is loaded into
+// the engine); Run calls it untimed, just before the timed Start.
+type RunPreparer interface {
+	PrepareRun(ctx context.Context) error
+}
+
 // Prober waits until a started container answers, returning nil at the
 // first answer.
 type Prober func(ctx context.Context) error
@@ -463,6 +470,11 @@ func (r *runner) measure(ctx context.Context, rep int, s Subject) (vals map[Metr
 }
 
 func (r *runner) probe(ctx context.Context, s Subject) (took time.Duration, err error) {
+	if rp, ok := s.(RunPreparer); ok {
+		if err := rp.PrepareRun(ctx); err != nil {
+			return 0, err
+		}
+	}
 	start := r.o.clock()
 	stop, err := s.Start(ctx)
 	if err != nil {

@@ -311,8 +311,8 @@ func TestNativeSubjectWithoutEngine(t *testing.T) {
 	if len(reqs) != 4 {
 		t.Fatalf("%d builds, want 4", len(reqs))
 	}
-	if reqs[0].CacheDir != reqs[3].CacheDir || reqs[0].Layout == reqs[1].Layout {
-		t.Errorf("builds should share the cache and not the layout: %+v", reqs)
+	if reqs[0].CacheDir != reqs[3].CacheDir || reqs[0].Layout != reqs[3].Layout {
+		t.Errorf("builds should share the cache and the layout: %+v", reqs)
 	}
 	s := rep.Subject("canto")
 	if s.SizeKind != UncompressedLayers {
