@@ -105,8 +105,8 @@ unless --keep. See docs/benchmarks.md.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringSliceVar(&f.strategies, "strategies", allBenchStrategies(), "strategies to measure, comma-separated: "+strings.Join(allBenchStrategies(), ", "))
-	fl.IntVar(&f.repeat, "repeat", bench.DefaultRepeat, "how many times to measure each strategy")
+	fl.StringSliceVar(&f.strategies, "strategies", allBenchStrategies(), "`NAMES` of the strategies to measure, comma-separated: "+strings.Join(allBenchStrategies(), ", "))
+	fl.IntVar(&f.repeat, "repeat", bench.DefaultRepeat, "`N` times to measure each strategy")
 	fl.BoolVar(&f.asJSON, "json", false, "print the results as JSON instead of a Markdown table")
 	fl.StringVar(&f.svg, "svg", "", "also write a bar chart of the results to `FILE`")
 	fl.StringVar(&f.jsonOut, "json-out", "", "also write the results as JSON to `FILE`")
@@ -115,19 +115,19 @@ unless --keep. See docs/benchmarks.md.`,
 	fl.StringVar(&f.probeURL, "probe-url", "", "`URL` to fetch from a started container, to time its first answer (default: not measured)")
 	fl.DurationVar(&f.probeTimeout, "probe-timeout", 60*time.Second, "how long to wait for the first answer")
 	fl.StringVar(&f.cmd, "cmd", "", "the containers' `COMMAND` in the Dockerfiles, split like a shell would (default: the project's only console script)")
-	fl.StringVar(&f.cantoEntrypoint, "canto-entrypoint", "", "the entrypoint of canto's image, split like a shell would (default: [tool.canto] or the project's only console script)")
+	fl.StringVar(&f.cantoEntrypoint, "canto-entrypoint", "", "the `ENTRYPOINT` of canto's image, split like a shell would (default: [tool.canto] or the project's only console script)")
 	fl.StringVar(&f.addDependency, "add-dependency", "canto-testpkg", "the `PACKAGE` that `poetry add --lock` adds for the dependency change")
 	fl.StringVar(&f.poetry, "poetry", "poetry", "Poetry `BINARY` for the dependency change")
-	fl.StringVar(&f.codeFile, "code-file", "", "the Python file (relative to DIR) the code change appends to (default: the first package __init__.py)")
-	fl.StringVar(&f.tmpDir, "tmp-dir", "", "where to put the project copies (default: the system's temporary directory)")
+	fl.StringVar(&f.codeFile, "code-file", "", "the Python `FILE` (relative to DIR) the code change appends to (default: the first package __init__.py)")
+	fl.StringVar(&f.tmpDir, "tmp-dir", "", "`DIR` to put the project copies in (default: the system's temporary directory)")
 	fl.StringVar(&f.indexURL, "index-url", "", "package index `URL` for the Dockerfiles' pip and Poetry and for canto")
 	fl.StringVar(&f.poetryVersion, "poetry-version", dockerfile.DefaultPoetryVersion, "Poetry `VERSION` the Dockerfiles pin")
 	fl.StringVar(&f.base, "base", "", "base `IMAGE` of the Dockerfiles' final stage (default python:X.Y-slim-bookworm)")
 	fl.StringVar(&f.builderBase, "builder-base", "", "base `IMAGE` of the Dockerfiles' build stages (default: --base)")
 	fl.StringVar(&f.fullBase, "full-base", "", "base `IMAGE` of the full strategy (default: --builder-base, else python:X.Y-bookworm)")
-	fl.StringVar(&f.cantoBase, "canto-base", "", "base image of canto's build, as canto build --base (default: [tool.canto] base)")
+	fl.StringVar(&f.cantoBase, "canto-base", "", "base `IMAGE` of canto's build, as canto build --base (default: [tool.canto] base)")
 	fl.BoolVar(&f.vendorLibs, "canto-vendor-libs", false, "pass --vendor-libs to canto build: copy the shared libraries the venv needs from --canto-builder")
-	fl.StringVar(&f.cantoBuilder, "canto-builder", "", "image canto compiles sdists in, as canto build --builder (default: --canto-base)")
+	fl.StringVar(&f.cantoBuilder, "canto-builder", "", "`IMAGE` canto compiles sdists in, as canto build --builder (default: --canto-base)")
 	return cmd
 }
 
