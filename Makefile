@@ -47,13 +47,7 @@ check: lint test
 # written to the package's testdata/fuzz/ as usual.
 FUZZTIME ?= 10s
 fuzz:
-	@set -e; for file in $$(grep -rl --include='*_test.go' '^func Fuzz' . | sort); do \
-		pkg=./$$(dirname $${file#./}); \
-		for fn in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$file); do \
-			echo "fuzz $$pkg $$fn ($(FUZZTIME))"; \
-			$(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) $$pkg; \
-		done; \
-	done
+	FUZZTIME=$(FUZZTIME) GO=$(GO) bash hack/fuzz.sh
 
 # The README's first command: set up, then run canto's main job on an example.
 demo: build testworld
