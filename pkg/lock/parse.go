@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/canto-build/canto/internal/tomltree"
 	"os"
 	"path"
 	"regexp"
@@ -30,63 +31,63 @@ func Load(path string) (*Lock, error) {
 func Parse(data []byte, filename string) (*Lock, error) {
 	var doc map[string]any
 	if err := toml.Unmarshal(data, &doc); err != nil {
-		return nil, syntaxError(filename, err, syntaxHint(data, err))
+		return nil, tomltree.NewSyntaxError(filename, err, syntaxHint(data, err))
 	}
-	t := &tree{file: filename}
+	t := &tree{Tree: tomltree.Tree{File: filename}}
 	l := &Lock{File: filename, GeneratedBy: generatedBy(data)}
 
 	// Locker._get_lock_data: metadata and its lock-version are required.
 	if _, ok := doc["metadata"]; !ok {
 		return nil, &FieldError{File: filename, Path: "metadata", Msg: "missing: the lock file has no [metadata] table", Hint: regenerateHint}
 	}
-	meta := t.table(doc, "metadata", "metadata")
-	if t.err != nil {
-		return nil, t.err
+	meta := t.Table(doc, "metadata", "metadata")
+	if t.Err != nil {
+		return nil, t.Err
 	}
 	if _, ok := meta["lock-version"]; !ok {
 		return nil, &FieldError{File: filename, Path: "metadata.lock-version", Msg: "missing", Hint: regenerateHint}
 	}
-	l.Version = t.str(meta, "lock-version", "metadata.lock-version")
-	if t.err != nil {
-		return nil, t.err
+	l.Version = t.Str(meta, "lock-version", "metadata.lock-version")
+	if t.Err != nil {
+		return nil, t.Err
 	}
 	if !supported(l.Version) {
 		return nil, &UnsupportedVersionError{File: filename, Version: l.Version}
 	}
-	l.ContentHash = t.str(meta, "content-hash", "metadata.content-hash")
-	l.PythonVersions = t.str(meta, "python-versions", "metadata.python-versions")
-	if files := t.table(meta, "files", "metadata.files"); files != nil {
+	l.ContentHash = t.Str(meta, "content-hash", "metadata.content-hash")
+	l.PythonVersions = t.Str(meta, "python-versions", "metadata.python-versions")
+	if files := t.Table(meta, "files", "metadata.files"); files != nil {
 		l.MetadataFiles = make(map[string][]File, len(files))
-		for _, name := range sortedKeys(files) {
-			l.MetadataFiles[name] = t.files(files[name], join("metadata.files", name))
+		for _, name := range tomltree.SortedKeys(files) {
+			l.MetadataFiles[name] = t.files(files[name], tomltree.Join("metadata.files", name))
 		}
 	}
 
 	if v, ok := doc["package"]; ok {
 		arr, isArr := v.([]any)
 		if !isArr {
-			t.wrongType("package", "an array of tables", v)
+			t.WrongType("package", "an array of tables", v)
 		}
 		l.Packages = make([]Package, 0, len(arr))
 		for i, e := range arr {
 			m, ok := e.(map[string]any)
 			if !ok {
-				t.wrongType(index("package", i), "a table", e)
+				t.WrongType(tomltree.Index("package", i), "a table", e)
 				break
 			}
-			l.Packages = append(l.Packages, t.pkg(m, index("package", i), l.MetadataFiles))
+			l.Packages = append(l.Packages, t.pkg(m, tomltree.Index("package", i), l.MetadataFiles))
 		}
 	}
 
-	extras := t.table(doc, "extras", "extras")
+	extras := t.Table(doc, "extras", "extras")
 	if extras != nil {
 		l.Extras = make(map[string][]string, len(extras))
 	}
-	for _, name := range sortedKeys(extras) {
-		l.Extras[name] = t.strList(extras, name, join("extras", name))
+	for _, name := range tomltree.SortedKeys(extras) {
+		l.Extras[name] = t.StrList(extras, name, tomltree.Join("extras", name))
 	}
-	if t.err != nil {
-		return nil, t.err
+	if t.Err != nil {
+		return nil, t.Err
 	}
 	return l, nil
 }
@@ -127,7 +128,7 @@ func syntaxHint(data []byte, err error) string {
 
 func errorLine(data []byte, err error) string {
 	var se *SyntaxError
-	if !errors.As(syntaxError("", err, ""), &se) {
+	if !errors.As(tomltree.NewSyntaxError("", err, ""), &se) {
 		return ""
 	}
 	lines := bytes.Split(data, []byte("\n"))
@@ -139,23 +140,23 @@ func errorLine(data []byte, err error) string {
 
 func (t *tree) pkg(m map[string]any, p string, metaFiles map[string][]File) Package {
 	pk := Package{
-		Name:           t.str(m, "name", p+".name"),
-		Version:        t.str(m, "version", p+".version"),
-		Description:    t.str(m, "description", p+".description"),
-		Category:       t.str(m, "category", p+".category"),
-		Optional:       t.boolean(m, "optional", p+".optional", false),
-		PythonVersions: t.str(m, "python-versions", p+".python-versions"),
-		Groups:         t.strList(m, "groups", p+".groups"),
-		Develop:        t.boolean(m, "develop", p+".develop", false),
+		Name:           t.Str(m, "name", p+".name"),
+		Version:        t.Str(m, "version", p+".version"),
+		Description:    t.Str(m, "description", p+".description"),
+		Category:       t.Str(m, "category", p+".category"),
+		Optional:       t.Boolean(m, "optional", p+".optional", false),
+		PythonVersions: t.Str(m, "python-versions", p+".python-versions"),
+		Groups:         t.StrList(m, "groups", p+".groups"),
+		Develop:        t.Boolean(m, "develop", p+".develop", false),
 	}
-	if t.err != nil {
+	if t.Err != nil {
 		return pk
 	}
 	if pk.Name == "" {
-		t.fail(p+".name", regenerateHint, "missing")
+		t.Fail(p+".name", regenerateHint, "missing")
 	}
 	if pk.Version == "" {
-		t.fail(p+".version", regenerateHint, "missing")
+		t.Fail(p+".version", regenerateHint, "missing")
 	}
 
 	switch mk := m["markers"].(type) {
@@ -168,20 +169,20 @@ func (t *tree) pkg(m map[string]any, p string, metaFiles map[string][]File) Pack
 		pk.Markers.All = mk
 	case map[string]any:
 		pk.Markers.ByGroup = make(map[string]string, len(mk))
-		for _, g := range sortedKeys(mk) {
-			pk.Markers.ByGroup[g] = t.str(mk, g, join(p+".markers", g))
+		for _, g := range tomltree.SortedKeys(mk) {
+			pk.Markers.ByGroup[g] = t.Str(mk, g, tomltree.Join(p+".markers", g))
 		}
 	default:
-		t.wrongType(p+".markers", "a string or a table", mk)
+		t.WrongType(p+".markers", "a string or a table", mk)
 	}
 
-	if src := t.table(m, "source", p+".source"); src != nil {
+	if src := t.Table(m, "source", p+".source"); src != nil {
 		pk.Source = &Source{
-			Type:              t.str(src, "type", p+".source.type"),
-			URL:               t.str(src, "url", p+".source.url"),
-			Reference:         t.str(src, "reference", p+".source.reference"),
-			ResolvedReference: t.str(src, "resolved_reference", p+".source.resolved_reference"),
-			Subdirectory:      t.str(src, "subdirectory", p+".source.subdirectory"),
+			Type:              t.Str(src, "type", p+".source.type"),
+			URL:               t.Str(src, "url", p+".source.url"),
+			Reference:         t.Str(src, "reference", p+".source.reference"),
+			ResolvedReference: t.Str(src, "resolved_reference", p+".source.resolved_reference"),
+			Subdirectory:      t.Str(src, "subdirectory", p+".source.subdirectory"),
 		}
 	}
 
@@ -209,16 +210,16 @@ func (t *tree) pkg(m map[string]any, p string, metaFiles map[string][]File) Pack
 		}
 	}
 
-	if deps := t.table(m, "dependencies", p+".dependencies"); deps != nil {
+	if deps := t.Table(m, "dependencies", p+".dependencies"); deps != nil {
 		pk.Dependencies = make(map[string][]DependencySpec, len(deps))
-		for _, name := range sortedKeys(deps) {
-			pk.Dependencies[name] = t.depSpecs(deps[name], join(p+".dependencies", name))
+		for _, name := range tomltree.SortedKeys(deps) {
+			pk.Dependencies[name] = t.depSpecs(deps[name], tomltree.Join(p+".dependencies", name))
 		}
 	}
-	if extras := t.table(m, "extras", p+".extras"); extras != nil {
+	if extras := t.Table(m, "extras", p+".extras"); extras != nil {
 		pk.Extras = make(map[string][]string, len(extras))
-		for _, name := range sortedKeys(extras) {
-			pk.Extras[name] = t.strList(extras, name, join(p+".extras", name))
+		for _, name := range tomltree.SortedKeys(extras) {
+			pk.Extras[name] = t.StrList(extras, name, tomltree.Join(p+".extras", name))
 		}
 	}
 	return pk
@@ -246,17 +247,17 @@ func normalize(s string) string { return strings.ToLower(separators.ReplaceAllSt
 func (t *tree) files(v any, p string) []File {
 	arr, ok := v.([]any)
 	if !ok {
-		t.wrongType(p, "an array of tables", v)
+		t.WrongType(p, "an array of tables", v)
 		return nil
 	}
 	out := make([]File, 0, len(arr))
 	for i, e := range arr {
 		m, ok := e.(map[string]any)
 		if !ok {
-			t.wrongType(index(p, i), "a table", e)
+			t.WrongType(tomltree.Index(p, i), "a table", e)
 			return nil
 		}
-		out = append(out, File{Name: t.str(m, "file", index(p, i)+".file"), Hash: t.str(m, "hash", index(p, i)+".hash")})
+		out = append(out, File{Name: t.Str(m, "file", tomltree.Index(p, i)+".file"), Hash: t.Str(m, "hash", tomltree.Index(p, i)+".hash")})
 	}
 	return out
 }
@@ -276,35 +277,35 @@ func (t *tree) depSpecs(v any, p string) []DependencySpec {
 			case string:
 				out = append(out, DependencySpec{Version: y})
 			case map[string]any:
-				out = append(out, t.depSpec(y, index(p, i)))
+				out = append(out, t.depSpec(y, tomltree.Index(p, i)))
 			default:
-				t.wrongType(index(p, i), "a string or a table", e)
+				t.WrongType(tomltree.Index(p, i), "a string or a table", e)
 				return nil
 			}
 		}
 		return out
 	default:
-		t.wrongType(p, "a string, a table or an array", v)
+		t.WrongType(p, "a string, a table or an array", v)
 		return nil
 	}
 }
 
 func (t *tree) depSpec(m map[string]any, p string) DependencySpec {
 	return DependencySpec{
-		Version:      t.str(m, "version", p+".version"),
-		Markers:      t.str(m, "markers", p+".markers"),
-		Extras:       t.strList(m, "extras", p+".extras"),
-		Optional:     t.boolean(m, "optional", p+".optional", false),
-		Python:       t.str(m, "python", p+".python"),
-		Platform:     t.str(m, "platform", p+".platform"),
-		Source:       t.str(m, "source", p+".source"),
-		Git:          t.str(m, "git", p+".git"),
-		Branch:       t.str(m, "branch", p+".branch"),
-		Tag:          t.str(m, "tag", p+".tag"),
-		Rev:          t.str(m, "rev", p+".rev"),
-		Subdirectory: t.str(m, "subdirectory", p+".subdirectory"),
-		Path:         t.str(m, "path", p+".path"),
-		URL:          t.str(m, "url", p+".url"),
-		Develop:      t.boolean(m, "develop", p+".develop", false),
+		Version:      t.Str(m, "version", p+".version"),
+		Markers:      t.Str(m, "markers", p+".markers"),
+		Extras:       t.StrList(m, "extras", p+".extras"),
+		Optional:     t.Boolean(m, "optional", p+".optional", false),
+		Python:       t.Str(m, "python", p+".python"),
+		Platform:     t.Str(m, "platform", p+".platform"),
+		Source:       t.Str(m, "source", p+".source"),
+		Git:          t.Str(m, "git", p+".git"),
+		Branch:       t.Str(m, "branch", p+".branch"),
+		Tag:          t.Str(m, "tag", p+".tag"),
+		Rev:          t.Str(m, "rev", p+".rev"),
+		Subdirectory: t.Str(m, "subdirectory", p+".subdirectory"),
+		Path:         t.Str(m, "path", p+".path"),
+		URL:          t.Str(m, "url", p+".url"),
+		Develop:      t.Boolean(m, "develop", p+".develop", false),
 	}
 }

@@ -369,13 +369,3 @@ func TestSplitRequirement(t *testing.T) {
 		})
 	}
 }
-
-func TestNormalizeName(t *testing.T) {
-	for in, want := range map[string]string{
-		"Foo.Bar": "foo-bar", "a__b--c": "a-b-c", "A": "a", "x-": "x-", "_x": "-x",
-	} {
-		if got := normalizeName(in); got != want {
-			t.Errorf("normalizeName(%q) = %q, want %q", in, got, want)
-		}
-	}
-}

@@ -1,5 +1,7 @@
 package pyproject
 
+import "github.com/canto-build/canto/pkg/pyname"
+
 // Project is the typed view of one pyproject.toml.
 type Project struct {
 	// File is the name given to Parse, used in error messages.
@@ -166,9 +168,9 @@ type License struct {
 // Group returns the group with the given name (compared after PEP 503
 // normalisation), or nil.
 func (p *Project) Group(name string) *Group {
-	n := normalizeName(name)
+	n := pyname.Normalize(name)
 	for i := range p.Groups {
-		if normalizeName(p.Groups[i].Name) == n {
+		if pyname.Normalize(p.Groups[i].Name) == n {
 			return &p.Groups[i]
 		}
 	}
