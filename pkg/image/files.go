@@ -8,7 +8,6 @@ import (
 	"io"
 	"path"
 	"sort"
-	"strings"
 	"sync"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -58,7 +57,16 @@ func ReadFiles(ctx context.Context, img v1.Image, visit VisitFunc) (*Files, erro
 			return nil, err
 		}
 		cur := len(layers) - 1 - li
-		wh, opq, err := f.visitLayer(layers[li], cur, whiteouts, opaque, visit)
+		var onFile func(string, int64, io.Reader, *fsEntry) error
+		if visit != nil {
+			onFile = func(p string, size int64, r io.Reader, _ *fsEntry) error {
+				if err := visit(p, size, r); err != nil {
+					return fmt.Errorf("reading %q: %w", p, err)
+				}
+				return nil
+			}
+		}
+		wh, opq, err := f.fs.addLayer(layers[li], cur, whiteouts, opaque, onFile)
 		if err != nil {
 			d, _ := layers[li].Digest()
 			return nil, fmt.Errorf("reading layer %s: %w", d, err)
@@ -73,52 +81,6 @@ func ReadFiles(ctx context.Context, img v1.Image, visit VisitFunc) (*Files, erro
 	return f, nil
 }
 
-// visitLayer is imageFS.addLayer with a visitor in place of capturing.
-func (f *Files) visitLayer(l v1.Layer, cur int, whiteouts, opaque map[string]bool, visit VisitFunc) (wh, opq []string, err error) {
-	rc, err := l.Uncompressed()
-	if err != nil {
-		return nil, nil, err
-	}
-	defer func() { _ = rc.Close() }()
-	tr := tar.NewReader(rc)
-	for {
-		hdr, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			return wh, opq, nil
-		}
-		if err != nil {
-			return nil, nil, err
-		}
-		p := cleanTarPath(hdr.Name)
-		dir, base := path.Split(p)
-		dir = path.Clean(dir)
-		if base == ".wh..wh..opq" {
-			opq = append(opq, dir)
-			continue
-		}
-		if hidden, ok := strings.CutPrefix(base, ".wh."); ok {
-			wh = append(wh, path.Join(dir, hidden))
-			continue
-		}
-		if f.fs.hidden(p, cur, whiteouts, opaque) {
-			continue
-		}
-		e := &fsEntry{typeflag: hdr.Typeflag, layer: cur}
-		switch hdr.Typeflag {
-		case tar.TypeSymlink:
-			e.linkname = hdr.Linkname
-		case tar.TypeLink:
-			e.linkname = cleanTarPath(hdr.Linkname)
-		case tar.TypeReg:
-			if visit != nil {
-				if err := visit(p, hdr.Size, tr); err != nil {
-					return nil, nil, fmt.Errorf("reading %q: %w", p, err)
-				}
-			}
-		}
-		f.fs.entries[p] = e
-	}
-}
 
 // Lstat describes p without following a symlink in its last element;
 // symlinks in its directories are followed. ok is false when p is absent.

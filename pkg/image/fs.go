@@ -52,7 +52,7 @@ func readImageFS(ctx context.Context, img v1.Image, capture func(p string) bool)
 			return nil, err
 		}
 		cur := len(layers) - 1 - li
-		newWhiteouts, newOpaque, err := fsys.addLayer(layers[li], cur, whiteouts, opaque, capture)
+		newWhiteouts, newOpaque, err := fsys.addLayer(layers[li], cur, whiteouts, opaque, captureFiles(capture))
 		if err != nil {
 			d, _ := layers[li].Digest()
 			return nil, fmt.Errorf("reading layer %s: %w", d, err)
@@ -71,7 +71,27 @@ func cleanTarPath(name string) string {
 	return path.Clean("/" + strings.ReplaceAll(name, "\\", "/"))
 }
 
-func (fsys *imageFS) addLayer(l v1.Layer, cur int, whiteouts, opaque map[string]bool, capture func(string) bool) (wh, opq []string, err error) {
+// captureFiles keeps the content of the regular files capture selects.
+func captureFiles(capture func(string) bool) func(p string, size int64, r io.Reader, e *fsEntry) error {
+	return func(p string, size int64, r io.Reader, e *fsEntry) error {
+		if !capture(p) {
+			return nil
+		}
+		if size > maxCapturedFile {
+			return fmt.Errorf("file %q is %d bytes, more than the %d allowed", p, size, maxCapturedFile)
+		}
+		var err error
+		if e.content, err = io.ReadAll(io.LimitReader(r, maxCapturedFile)); err != nil {
+			return fmt.Errorf("reading %q: %w", p, err)
+		}
+		return nil
+	}
+}
+
+// addLayer records the entries of layer cur that no upper layer hides, and
+// hands each visible regular file to onFile; it returns the layer's own
+// whiteouts and opaque directories.
+func (fsys *imageFS) addLayer(l v1.Layer, cur int, whiteouts, opaque map[string]bool, onFile func(p string, size int64, r io.Reader, e *fsEntry) error) (wh, opq []string, err error) {
 	rc, err := l.Uncompressed()
 	if err != nil {
 		return nil, nil, err
@@ -107,13 +127,9 @@ func (fsys *imageFS) addLayer(l v1.Layer, cur int, whiteouts, opaque map[string]
 		case tar.TypeLink:
 			e.linkname = cleanTarPath(hdr.Linkname)
 		case tar.TypeReg:
-			if capture(p) {
-				if hdr.Size > maxCapturedFile {
-					return nil, nil, fmt.Errorf("file %q is %d bytes, more than the %d allowed", p, hdr.Size, maxCapturedFile)
-				}
-				e.content, err = io.ReadAll(io.LimitReader(tr, maxCapturedFile))
-				if err != nil {
-					return nil, nil, fmt.Errorf("reading %q: %w", p, err)
+			if onFile != nil {
+				if err := onFile(p, hdr.Size, tr, e); err != nil {
+					return nil, nil, err
 				}
 			}
 		}
