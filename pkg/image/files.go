@@ -81,7 +81,6 @@ func ReadFiles(ctx context.Context, img v1.Image, visit VisitFunc) (*Files, erro
 	return f, nil
 }
 
-
 // Lstat describes p without following a symlink in its last element;
 // symlinks in its directories are followed. ok is false when p is absent.
 func (f *Files) Lstat(p string) (FileInfo, bool, error) {
