@@ -11,7 +11,7 @@ BIN := bin/canto
 # The test world's state lives here; see docs/testworld.md.
 export CANTO_TESTWORLD ?= $(HOME)/.cache/canto-testworld
 
-.PHONY: build test e2e lint check ci testworld testworld-down fuzz tools demo
+.PHONY: build test e2e lint check ci deps testworld testworld-down fuzz tools demo
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/canto
@@ -55,4 +55,9 @@ demo: build testworld
 
 # Everything: lint, unit tests, the test world and the end-to-end tests.
 # This is the README's test command and what .ci/run runs.
-ci: lint test fuzz e2e
+ci: deps lint test fuzz e2e
+
+# The Debian packages the tests need, unit tests included (part 10 of the
+# test world; fast when they are present).
+deps:
+	bash testworld/up.sh 10-apt

@@ -7,6 +7,10 @@ TW_APT_PACKAGES=(
   docker.io docker-registry debootstrap skopeo apache2-utils curl ca-certificates
   python3 python3-venv python3-pip python3-setuptools python3-wheel python3-packaging
   dpkg-dev
+  # For the unit tests too (`make deps`): the sdist builder's tests install
+  # Debian's real setuptools/wheel wheels and compile a C extension; the ELF
+  # check's tests compile with gcc.
+  python3-setuptools-whl python3-wheel-whl python3-pip-whl python3.11-dev gcc libc6-dev
 )
 
 missing() {
