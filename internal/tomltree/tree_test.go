@@ -1,6 +1,7 @@
 package tomltree
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/pelletier/go-toml/v2"
@@ -35,8 +36,8 @@ func TestNewSyntaxError(t *testing.T) {
 	var v map[string]any
 	err := toml.Unmarshal([]byte("a = 1\nb = \n"), &v)
 	got := NewSyntaxError("x.toml", err, "fix it")
-	se, ok := got.(*SyntaxError)
-	if !ok || se.Line != 2 || se.File != "x.toml" || se.Hint != "fix it" {
+	var se *SyntaxError
+	if !errors.As(got, &se) || se.Line != 2 || se.File != "x.toml" || se.Hint != "fix it" {
 		t.Fatalf("got %#v", got)
 	}
 }
