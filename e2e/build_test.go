@@ -383,3 +383,52 @@ func TestBuildErrorsE2E(t *testing.T) {
 		t.Errorf("the unwritable output was found only after fetching:\n%s", r.stderr)
 	}
 }
+
+// TestSdistWheelCacheOutlivesLayers: the second build of the Flask + uWSGI
+// app, with every layer key changed (another SOURCE_DATE_EPOCH) but the same
+// cache, takes uWSGI's wheel from the cache and compiles nothing.
+func TestSdistWheelCacheOutlivesLayers(t *testing.T) {
+	env := baseimgEnv(t)
+	baseimgNeed(t, env, "CANTO_TW_BASE_FULL")
+	dir := example(t, "flask-uwsgi")
+	cache := t.TempDir()
+	build := func(epoch string) buildOutput {
+		r := canto(t, append([]string{"SOURCE_DATE_EPOCH=" + epoch}, noDaemon...), "build", dir, "--json", "--cache-dir", cache,
+			"--base", env["CANTO_TW_BASE_FULL"], "-o", "oci:"+t.TempDir()+":x")
+		if r.err != nil {
+			t.Fatalf("build: %v\n%s", r.err, r.stderr)
+		}
+		var out buildOutput
+		if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("epoch %s: %s", epoch, strings.TrimSpace(grepLines(r.stderr, "[sdist]")))
+		if epoch == "0" && !strings.Contains(r.stderr, "[sdist] uwsgi 2.0.21: wheel compiled") {
+			t.Errorf("the first build did not compile uWSGI:\n%s", r.stderr)
+		}
+		if epoch != "0" && !strings.Contains(r.stderr, "[sdist] uwsgi 2.0.21: wheel from the cache") {
+			t.Errorf("the second build did not take uWSGI from the cache:\n%s", r.stderr)
+		}
+		return out
+	}
+	first := build("0")
+	second := build("1700000000")
+	for _, l := range second.Layers {
+		if l.Cached {
+			t.Errorf("layer %s was reused although its key changed", l.Name)
+		}
+	}
+	if first.Digest == second.Digest {
+		t.Error("the two builds have the same digest")
+	}
+}
+
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
