@@ -220,7 +220,7 @@ func getWithin(url string, d time.Duration) (string, error) {
 			if rerr == nil && resp.StatusCode == 200 {
 				return string(b), nil
 			}
-			lastErr = fmt.Errorf("status %d, %v", resp.StatusCode, rerr)
+			lastErr = fmt.Errorf("status %d: %w", resp.StatusCode, rerr)
 		} else {
 			lastErr = err
 		}
