@@ -57,8 +57,9 @@ func formatStats(m Metric, s Stats) string {
 		return "–"
 	}
 	out := FormatValue(m, s.Median)
-	if s.N > 1 && s.Min != s.Max {
-		out += " (" + FormatValue(m, s.Min) + "–" + FormatValue(m, s.Max) + ")"
+	// A spread that vanishes at the shown precision is left out.
+	if lo, hi := FormatValue(m, s.Min), FormatValue(m, s.Max); s.N > 1 && lo != hi {
+		out += " (" + lo + "–" + hi + ")"
 	}
 	return out
 }
