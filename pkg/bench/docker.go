@@ -240,7 +240,8 @@ func compressLayers(r io.Reader, want []string) (map[string]int64, error) {
 		if err != nil {
 			return nil, err
 		}
-		if h.Typeflag != tar.TypeReg || !(strings.HasSuffix(h.Name, "/layer.tar") || strings.HasPrefix(h.Name, "blobs/sha256/")) {
+		isLayer := strings.HasSuffix(h.Name, "/layer.tar") || strings.HasPrefix(h.Name, "blobs/sha256/")
+		if h.Typeflag != tar.TypeReg || !isLayer {
 			continue
 		}
 		if _, err := spool.Seek(0, io.SeekStart); err != nil {
