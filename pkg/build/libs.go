@@ -42,7 +42,7 @@ func (b *Builder) checkLibs(ctx context.Context, req Request, base v1.Image, add
 	// The answer depends only on the image's content (and, for vendoring, the
 	// builder's), so it is remembered by digest: a warm build neither reads
 	// the base's layers nor the builder's again.
-	imgDigest, err := img.Digest()
+	imgDigest, err := b.libsKey(ctx, req, base, adds, changes, img, res)
 	if err != nil {
 		return nil, err
 	}
@@ -186,6 +186,50 @@ func (b *Builder) insertLibs(base v1.Image, adds []image.Addendum, changes image
 	info := LayerInfo{Kind: "libraries", Name: "libraries", Packages: debs, Digest: stored.Digest, Size: stored.Size, Cached: cached}
 	res.Layers = slices.Insert(res.Layers, min(at, len(res.Layers)), info)
 	return out, nil
+}
+
+// libsKey identifies what the shared-library check reads: the base, the
+// environment, and every layer canto added except a project layer without
+// ELF files (canto builds the project's wheel itself, pure Python), so that a
+// code change does not make the check read the base and builder again.
+func (b *Builder) libsKey(ctx context.Context, req Request, base v1.Image, adds []image.Addendum, changes image.ConfigChanges, img v1.Image, res *Result) (v1.Hash, error) {
+	if len(res.Layers) != len(adds) {
+		return img.Digest()
+	}
+	bd, err := base.Digest()
+	if err != nil {
+		return v1.Hash{}, err
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "libs-key-1\x00%s\x00%s\x00", bd, req.Venv)
+	for _, e := range changes.Env {
+		fmt.Fprintf(h, "env\x00%s\x00", e)
+	}
+	for i, a := range adds {
+		d, err := a.Layer.Digest()
+		if err != nil {
+			return v1.Hash{}, err
+		}
+		if res.Layers[i].Kind == "project" {
+			only, err := mutate.AppendLayers(empty.Image, a.Layer)
+			if err != nil {
+				return v1.Hash{}, err
+			}
+			fsys, err := elfcheck.NewImageFS(ctx, only)
+			if err != nil {
+				return v1.Hash{}, err
+			}
+			rep, err := elfcheck.Check(ctx, fsys, elfcheck.WithAll())
+			if err != nil {
+				return v1.Hash{}, err
+			}
+			if rep.Checked == 0 {
+				continue
+			}
+		}
+		fmt.Fprintf(h, "layer\x00%s\x00", d)
+	}
+	return v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(h.Sum(nil))}, nil
 }
 
 // libsMemo is a remembered answer of checkLibs.
