@@ -54,6 +54,10 @@ func TestParseRecord(t *testing.T) {
 		{"short digest", "a,sha256=AAAA,0\n", `parsing RECORD: line 1: hash "sha256=AAAA" is not a sha256 digest in urlsafe base64 without padding`},
 		{"std base64", "a,sha256=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU,0\n", `parsing RECORD: line 1: hash "sha256=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU" is not a sha256 digest in urlsafe base64 without padding`},
 		{"negative size", "a," + h + ",-1\n", `parsing RECORD: line 1: size "-1" is not a non-negative integer`},
+		// Found by FuzzParseRecord in CI: Go's CSV reader turns a quoted
+		// "\r\n" into "\n", so such a path could not round-trip.
+		{"quoted crlf in path", "\"\r\n\",,\n", `parsing RECORD: line 1: path "\n" holds control character U+000A; no installable file name does`},
+		{"nul in path", "a\x00b,,\n", `parsing RECORD: line 1: path "a\x00b" holds control character U+0000; no installable file name does`},
 		{"bad quote", "\"a,,\n", "parsing RECORD: parse error on line 1, column 6: extraneous or missing \" in quoted-field"},
 	}
 	for _, tt := range bad {

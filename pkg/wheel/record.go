@@ -42,7 +42,8 @@ var hashAlgorithms = map[string]func() hash.Hash{
 // columns; a non-empty hash must be "<algorithm>=<digest>" with a supported
 // algorithm (sha256, sha384, sha512) and a digest of the right length in
 // URL-safe base64 without padding; a non-empty size must be a non-negative
-// decimal integer. Paths must be non-empty and unique.
+// decimal integer. Paths must be non-empty, unique and free of control
+// characters.
 //
 // https://packaging.python.org/en/latest/specifications/recording-installed-packages/#the-record-file
 func ParseRecord(data []byte) ([]RecordEntry, error) {
@@ -67,6 +68,9 @@ func ParseRecord(data []byte) ([]RecordEntry, error) {
 		if e.Path == "" {
 			return nil, fmt.Errorf("parsing RECORD: line %d: empty path", line)
 		}
+		if i := strings.IndexFunc(e.Path, isControl); i >= 0 {
+			return nil, fmt.Errorf("parsing RECORD: line %d: path %q holds control character %U; no installable file name does", line, e.Path, e.Path[i])
+		}
 		if seen[e.Path] {
 			return nil, fmt.Errorf("parsing RECORD: line %d: path %q listed twice", line, e.Path)
 		}
@@ -86,6 +90,11 @@ func ParseRecord(data []byte) ([]RecordEntry, error) {
 		out = append(out, e)
 	}
 }
+
+// isControl reports the C0 controls and DEL. Go's CSV reader turns a quoted
+// "\r\n" into "\n", so a path holding them would not survive a round trip;
+// no real wheel ships such a name and the installer refuses them anyway.
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
 
 // decodeHash splits "<algorithm>=<digest>" and checks both parts.
 func decodeHash(s string) (algo string, digest []byte, err error) {
