@@ -13,6 +13,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/canto-build/canto/pkg/bytecode"
 	"github.com/canto-build/canto/pkg/cache"
 	"github.com/canto-build/canto/pkg/image"
 	"github.com/canto-build/canto/pkg/layers"
@@ -81,6 +82,12 @@ type Request struct {
 	// Builder also names where missing libraries are in the error.
 	CheckLibs, VendorLibs bool
 	Builder               image.Reference
+	// CompileBytecode compiles every Python source in site-packages to a
+	// .pyc in its layer (see pkg/bytecode), with the base image's own
+	// interpreter run in the sandbox, so the image starts without
+	// compiling anything. The base must run on this machine's
+	// architecture.
+	CompileBytecode bool
 }
 
 // LayerInfo describes one layer canto added.
@@ -117,6 +124,8 @@ type Builder struct {
 	imgOpts  []image.Option
 	wheelOpt []wheel.Option
 	uid, gid int
+	// pycOpts configure the bytecode compiler (tests replace its runner).
+	pycOpts []bytecode.Option
 }
 
 // Event is progress, for the CLI to render.
@@ -218,6 +227,15 @@ func (b *Builder) Build(ctx context.Context, req Request) (*Result, error) {
 	}
 	tarOpts := venv.TarOptions{ModTime: req.Created, UID: b.uid, GID: b.gid}
 	salt := fmt.Sprintf("%s\x00%s\x00%s\x00%s\x00%d\x00%d:%d", installerVersion, layout.Prefix, layout.PythonVersion, layout.Interpreter, req.Created.Unix(), b.uid, b.gid)
+	var pyc *lazyCompiler
+	if req.CompileBytecode {
+		if err := runsHere(t); err != nil {
+			return nil, fmt.Errorf("compiling bytecode for base image %s: %w", req.Base, err)
+		}
+		// The bytes of a .pyc depend on the interpreter's version.
+		salt += "\x00bytecode " + bytecode.Mode + " " + fullVersion(info)
+		pyc = &lazyCompiler{b: b, base: base, python: info.Python.Path, name: req.Base.String()}
+	}
 
 	var items []layers.Item
 	for _, pkg := range pl.Packages {
@@ -241,13 +259,14 @@ func (b *Builder) Build(ctx context.Context, req Request) (*Result, error) {
 		}
 		b.progress(Event{Phase: "layer", Message: "layer " + l.Name + ": " + strings.Join(names, ", "), Current: i + 1, Total: len(assigned) + 2})
 		stored, cached, err := b.storeLayer(ctx, l.Key(salt), mt, func(w *os.File) error {
-			dst := venv.NewTarDestination(w, tarOpts)
-			for _, it := range l.Items {
-				if err := installWheel(ctx, dst, files[it.Name], layout, b.wheelOpt); err != nil {
-					return err
+			return pyc.install(ctx, venv.NewTarDestination(w, tarOpts), layout, "layer "+l.Name, func(dst wheel.Destination) error {
+				for _, it := range l.Items {
+					if err := installWheel(ctx, dst, files[it.Name], layout, b.wheelOpt); err != nil {
+						return err
+					}
 				}
-			}
-			return dst.Close()
+				return nil
+			})
 		})
 		if err != nil {
 			return nil, fmt.Errorf("building layer %s: %w", l.Name, err)
@@ -298,11 +317,9 @@ func (b *Builder) Build(ctx context.Context, req Request) (*Result, error) {
 			b.progress(Event{Phase: "layer", Message: "layer " + req.Project.Name, Current: len(assigned) + 2, Total: len(assigned) + 2})
 			key := layers.Layer{Name: "project", Items: []layers.Item{{Name: req.Project.Name, Version: req.Project.Version, SHA256: f.SHA256}}}.Key(salt)
 			stored, cached, err := b.storeLayer(ctx, key, mt, func(w *os.File) error {
-				dst := venv.NewTarDestination(w, tarOpts)
-				if err := installWheel(ctx, dst, f, layout, b.wheelOpt); err != nil {
-					return err
-				}
-				return dst.Close()
+				return pyc.install(ctx, venv.NewTarDestination(w, tarOpts), layout, "layer "+req.Project.Name, func(dst wheel.Destination) error {
+					return installWheel(ctx, dst, f, layout, b.wheelOpt)
+				})
 			})
 			if err != nil {
 				return nil, fmt.Errorf("building the project layer: %w", err)

@@ -35,6 +35,12 @@ import (
 // glibc 2.36 in the dpkg database) to an OCI layout and returns its reference.
 func debianBase(t *testing.T) image.Reference {
 	t.Helper()
+	return debianBaseFor(t, "amd64")
+}
+
+// debianBaseFor is debianBase for another architecture.
+func debianBaseFor(t *testing.T, arch string) image.Reference {
+	t.Helper()
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	add := func(name string, typ byte, body, link string) {
@@ -67,7 +73,7 @@ func debianBase(t *testing.T) image.Reference {
 	}
 	cf, _ := img.ConfigFile()
 	cf = cf.DeepCopy()
-	cf.OS, cf.Architecture = "linux", "amd64"
+	cf.OS, cf.Architecture = "linux", arch
 	cf.Config.Env = []string{"PATH=/usr/local/bin:/usr/bin:/bin"}
 	img, err = mutate.ConfigFile(img, cf)
 	if err != nil {

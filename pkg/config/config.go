@@ -57,6 +57,10 @@ type Config struct {
 	// sdists between machines, such as ghcr.io/acme/canto-wheels
 	// (--cache-repo; default none).
 	CacheRepo string `toml:"cache-repo"`
+	// CompileBytecode compiles the venv's Python sources to .pyc files at
+	// build time, with the base's own interpreter (--compile-bytecode;
+	// default false).
+	CompileBytecode bool `toml:"compile-bytecode"`
 }
 
 // FromProject decodes a project's [tool.canto] table strictly: an unknown
@@ -110,5 +114,5 @@ func (c Config) Validate() error {
 
 // Keys lists the keys [tool.canto] accepts.
 func Keys() []string {
-	return []string{"all-extras", "base", "builder", "cache-repo", "cmd", "entrypoint", "env", "extras", "labels", "only", "outputs", "platform", "ports", "user", "venv", "with", "without", "workdir"}
+	return []string{"all-extras", "base", "builder", "cache-repo", "cmd", "compile-bytecode", "entrypoint", "env", "extras", "labels", "only", "outputs", "platform", "ports", "user", "venv", "with", "without", "workdir"}
 }
