@@ -4,6 +4,8 @@
 # python3.11, its standard library, the shared libraries, ca-certificates,
 # tzdata and the copyright files; removes shells, coreutils and every other
 # program, apt, dpkg and debconf, PAM, perl, pip's wheels and dangling links.
+# Like gcr.io/distroless, it keeps no dpkg database but one status paragraph
+# per package that still has files, in /var/lib/dpkg/status.d/NAME.
 # DEST must not exist; the result appears atomically (built in DEST.tmp).
 set -euo pipefail
 src="$1" dest="$2"
@@ -36,9 +38,35 @@ for top in ("/etc", "/usr", "/var", "/opt", "/root", "/srv", "/home"):
             if os.path.islink(p) and not os.path.exists(p):
                 os.unlink(p)
 '
+# status.d: what distroless images record of their packages. A package
+# stays listed when a regular file of its dpkg file list is still there,
+# not counting configuration and the bookkeeping files of /usr/share.
+status_d="$tmp.status.d"
+rm -rf "$status_d" && mkdir -p "$status_d"
+admin="$src/var/lib/dpkg"
+while read -r pkg; do
+  list="$admin/info/$pkg.list"
+  [[ -f "$list" ]] || list="$admin/info/${pkg%%:*}.list"
+  [[ -f "$list" ]] || continue
+  kept=0
+  while IFS= read -r f; do
+    case "$f" in
+      /etc/* | /usr/share/doc/* | /usr/share/doc-base/* | /usr/share/bug/* | /usr/share/debianutils/* | /usr/share/lintian/*) continue ;;
+    esac
+    if [[ -f "$tmp$f" && ! -L "$tmp$f" ]]; then kept=1; break; fi
+  done <"$list"
+  [[ $kept == 1 ]] || continue
+  dpkg-query --admindir="$admin" -s "$pkg" | grep -v '^Status:' >"$status_d/${pkg%%:*}"
+done < <(dpkg-query --admindir="$admin" -W -f='${binary:Package}\n')
+
 # Empty directories left behind under the trimmed trees.
 find "$tmp/usr/share" "$tmp/usr/lib" "$tmp/etc" "$tmp/var/lib" "$tmp/var/cache" -mindepth 1 -type d -empty -delete
 
+mkdir -p "$tmp/var/lib/dpkg"
+mv "$status_d" "$tmp/var/lib/dpkg/status.d"
+for pkg in libc6 python3.11-minimal; do
+  [[ -f "$tmp/var/lib/dpkg/status.d/$pkg" ]] || { log "status.d lacks $pkg"; exit 1; }
+done
 for f in usr/bin/sh usr/bin/bash usr/bin/dash usr/bin/apt-get usr/bin/dpkg; do
   if [[ -e "$tmp/$f" || -L "$tmp/$f" ]]; then log "still present: /$f"; exit 1; fi
 done
