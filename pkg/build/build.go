@@ -438,7 +438,7 @@ func TargetOf(info *image.BaseInfo) (target.Target, error) {
 	default:
 		v := info.Libc.Version
 		if v == "" {
-			return target.Target{}, fmt.Errorf("cannot tell the version of its %s\nhint: canto reads it from the package database of the image", info.Libc.Family)
+			return target.Target{}, fmt.Errorf("cannot tell the version of its %s\nhint: canto reads it from the image's package database (dpkg status or status.d, apk) or from the banner in glibc's libc.so.6", info.Libc.Family)
 		}
 		libc = string(info.Libc.Family) + "-" + v
 	}

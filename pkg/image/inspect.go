@@ -95,6 +95,9 @@ func captureMetadata(p string) bool {
 		return true
 	case strings.HasPrefix(p, dpkgStatusDir):
 		return !strings.HasSuffix(p, ".md5sums")
+	case path.Base(p) == "libc.so.6" && isLibDir(path.Dir(p)):
+		// For its version banner, when no package database names it.
+		return true
 	}
 	return false
 }
@@ -227,6 +230,10 @@ func pythonFullVersion(py *Python, env []string, dpkg, apk map[string]string) st
 var (
 	libcVersionedFile = regexp.MustCompile(`^libc-(\d+\.\d+)\.so$`)
 	majorMinor        = regexp.MustCompile(`^\d+\.\d+`)
+	// glibcBanner is the end of the string glibc prints when run, and
+	// carries in its .rodata: "GNU C Library (Debian GLIBC 2.36-9) stable
+	// release version 2.36."
+	glibcBanner = regexp.MustCompile(`GNU C Library [^\x00]*release version (\d+\.\d+)`)
 )
 
 func (fsys *imageFS) libc(dpkg, apk map[string]string) Libc {
@@ -242,12 +249,16 @@ func (fsys *imageFS) libc(dpkg, apk map[string]string) Libc {
 			musl = true
 		case base == "libc.so.6":
 			glibc = true
+			if m := glibcBanner.FindSubmatch(e.content); m != nil && glibcVersion == "" {
+				glibcVersion = string(m[1])
+			}
 		default:
 			if m := libcVersionedFile.FindStringSubmatch(base); m != nil {
 				glibc, glibcVersion = true, m[1]
 			}
 		}
 	}
+	// The package database wins over what the files say.
 	if v, ok := dpkg["libc6"]; ok {
 		glibc = true
 		glibcVersion = majorMinor.FindString(debianUpstream(v))

@@ -100,6 +100,21 @@ func TestInspect(t *testing.T) {
 			},
 		},
 		{
+			name: "no package database: the version from libc's banner",
+			cfg:  v1.Config{Env: []string{debianPath}},
+			layers: [][]entry{{
+				dir("usr/"), dir("usr/bin/"), dir("usr/lib/"), dir("usr/lib/x86_64-linux-gnu/"),
+				file("usr/lib/x86_64-linux-gnu/libc.so.6", "\x7fELF\x00\x00GNU C Library (Debian GLIBC 2.36-9+deb12u14) stable release version 2.36.\n\x00more"),
+				file("usr/bin/python3.11", "ELF"), symlink("usr/bin/python3", "python3.11"),
+			}},
+			want: &BaseInfo{
+				OS: "linux", Arch: "amd64",
+				Python: &Python{Path: "/usr/bin/python3.11", Version: "3.11", Prefix: "/usr", StdlibDir: "lib/python3.11"},
+				Libc:   glibc236,
+				Env:    []string{debianPath},
+			},
+		},
+		{
 			name: "alpine with musl",
 			cfg:  v1.Config{},
 			layers: [][]entry{{
