@@ -21,6 +21,7 @@ type benchFlags struct {
 	strategies                  []string
 	repeat                      int
 	asJSON, keep, vendorLibs    bool
+	compileBytecode             bool
 	svg, jsonOut                string
 	docker                      string
 	probeURL                    string
@@ -127,6 +128,7 @@ unless --keep. See docs/benchmarks.md.`,
 	fl.StringVar(&f.fullBase, "full-base", "", "base `IMAGE` of the full strategy (default: --builder-base, else python:X.Y-bookworm)")
 	fl.StringVar(&f.cantoBase, "canto-base", "", "base `IMAGE` of canto's build, as canto build --base (default: [tool.canto] base)")
 	fl.BoolVar(&f.vendorLibs, "canto-vendor-libs", false, "pass --vendor-libs to canto build: copy the shared libraries the venv needs from --canto-builder")
+	fl.BoolVar(&f.compileBytecode, "canto-compile-bytecode", false, "pass --compile-bytecode to canto build: precompile .pyc files, as the Dockerfiles' pip and Poetry do")
 	fl.StringVar(&f.cantoBuilder, "canto-builder", "", "`IMAGE` canto compiles sdists in, as canto build --builder (default: --canto-base)")
 	return cmd
 }
@@ -349,6 +351,9 @@ func selfNativeBuilder(f benchFlags, u *ui) (bench.NativeBuilder, error) {
 		}
 		if f.vendorLibs {
 			args = append(args, "--vendor-libs")
+		}
+		if f.compileBytecode {
+			args = append(args, "--compile-bytecode")
 		}
 		args = append(args, entry...)
 		c := exec.CommandContext(ctx, self, args...)

@@ -70,9 +70,9 @@ func (l *lazyCompiler) install(ctx context.Context, dst *venv.TarDestination, la
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
-	msg := fmt.Sprintf("%s: %d files compiled to bytecode", what, st.Compiled)
+	msg := fmt.Sprintf("%s: %s compiled to bytecode", what, plural(st.Compiled, "file"))
 	if n := len(st.Failed); n > 0 {
-		msg += fmt.Sprintf(", %d that do not compile left as source (-vv lists them)", n)
+		msg += fmt.Sprintf(", %s that do not compile left as source (-vv lists them)", plural(n, "file"))
 	}
 	l.b.progress(Event{Phase: "bytecode", Message: msg})
 	return dst.Close()
@@ -85,4 +85,11 @@ func runsHere(t target.Target) error {
 			t.Platform(), runtime.GOOS, runtime.GOARCH, t.Platform())
 	}
 	return nil
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
