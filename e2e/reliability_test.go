@@ -1154,6 +1154,18 @@ func TestInterrupt(t *testing.T) {
 				},
 			}
 		}},
+		{"bytecode", nil, func(t *testing.T, cache string) phaseRun {
+			// The base's root filesystem is unpacked, then each layer's
+			// sources are compiled in the sandbox.
+			warmWheelsOnly(t, cache)
+			wantPyc := mustCanto(t, noDaemon, "build", dir, "-q", "--cache-dir", t.TempDir(), "--base", env["CANTO_TW_BASE_SLIM"], "--compile-bytecode", "-o", "oci:"+t.TempDir()+":x")
+			return phaseRun{
+				dir: dir, base: env["CANTO_TW_BASE_SLIM"], want: wantPyc,
+				out: "oci:" + filepath.Join(t.TempDir(), "out") + ":x", args: []string{"--compile-bytecode"},
+				ready:  func(r *running) func() bool { return r.sawLine("[bytecode] unpacking") },
+				jitter: 3 * time.Second,
+			}
+		}},
 		{"sdist", []syscall.Signal{syscall.SIGINT, syscall.SIGKILL}, func(t *testing.T, cache string) phaseRun {
 			// uWSGI compiles from its sdist inside the sandbox for about
 			// half a minute; the signal lands during the compile.

@@ -330,6 +330,7 @@ func RootFS(ctx context.Context, cacheDir string, img v1.Image, opts ...UnpackOp
 	if err := os.MkdirAll(base, 0o755); err != nil {
 		return "", fmt.Errorf("preparing root filesystem cache %q: %w", base, err)
 	}
+	removeStale(base, time.Now().Add(-staleUnpack))
 	tmp, err := os.MkdirTemp(base, ".tmp-"+digest.Hex[:12]+"-")
 	if err != nil {
 		return "", fmt.Errorf("preparing root filesystem cache %q: %w", base, err)
@@ -351,6 +352,28 @@ func RootFS(ctx context.Context, cacheDir string, img v1.Image, opts ...UnpackOp
 		return "", fmt.Errorf("storing root filesystem %q: %w", dir, err)
 	}
 	return dir, nil
+}
+
+// staleUnpack is how old an unfinished unpacking directory must be before
+// another run removes it: what a killed run left behind.
+const staleUnpack = time.Hour
+
+// removeStale removes the unfinished unpacking directories under base last
+// changed before cutoff. Errors are ignored: they cost disk space, not
+// correctness.
+func removeStale(base string, cutoff time.Time) {
+	entries, err := os.ReadDir(base)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), ".tmp-") {
+			continue
+		}
+		if info, err := e.Info(); err == nil && info.ModTime().Before(cutoff) {
+			_ = removeTree(filepath.Join(base, e.Name()))
+		}
+	}
 }
 
 // removeTree removes p even when it holds directories without write
