@@ -30,7 +30,7 @@ var allowed = map[string][]string{
 	"pkg/image":        {},
 	"pkg/layers":       {},
 	"pkg/config":       {"pkg/pyproject"},
-	"pkg/build":        {"pkg/cache", "pkg/image", "pkg/layers", "pkg/lock", "pkg/plan", "pkg/pyproject", "pkg/target", "pkg/venv", "pkg/wheel", "pkg/pyname", "pkg/config", "pkg/fetch", "pkg/projectwheel", "pkg/sdist", "pkg/sandbox", "pkg/elfcheck", "pkg/index", "pkg/pep440", "pkg/pep508", "pkg/tags", "pkg/wheelrepo", "pkg/bytecode"},
+	"pkg/build":        {"pkg/cache", "pkg/image", "pkg/layers", "pkg/lock", "pkg/plan", "pkg/pyproject", "pkg/target", "pkg/venv", "pkg/wheel", "pkg/pyname", "pkg/config", "pkg/fetch", "pkg/projectwheel", "pkg/sdist", "pkg/sandbox", "pkg/elfcheck", "pkg/index", "pkg/pep440", "pkg/pep508", "pkg/tags", "pkg/wheelrepo", "pkg/bytecode", "pkg/gitsource"},
 	"pkg/projectwheel": {"pkg/pyname", "pkg/pep440", "pkg/pep508", "pkg/pyproject"},
 	"pkg/publish":      {"pkg/image"},
 	"pkg/dockerfile":   {"pkg/pyname", "pkg/pep440", "pkg/pep508", "pkg/tags", "pkg/target", "pkg/pyproject", "pkg/lock", "pkg/plan"},
@@ -40,6 +40,7 @@ var allowed = map[string][]string{
 	"pkg/sdist":        {"pkg/sandbox", "pkg/wheel", "pkg/cache", "pkg/pep440", "pkg/pep508", "pkg/pyname", "pkg/tags", "pkg/venv"},
 	"pkg/wheelrepo":    {"pkg/cache", "pkg/tags"},
 	"pkg/bytecode":     {"pkg/sandbox", "pkg/wheel"},
+	"pkg/gitsource":    {},
 }
 
 // leaves may import only the standard library.

@@ -9,8 +9,8 @@ TW_APT_PACKAGES=(
   dpkg-dev
   # For the unit tests too (`make deps`): the sdist builder's tests install
   # Debian's real setuptools/wheel wheels and compile a C extension; the ELF
-  # check's tests compile with gcc.
-  python3-setuptools-whl python3-wheel-whl python3-pip-whl python3.11-dev gcc libc6-dev
+  # check's tests compile with gcc; git dependencies need git.
+  python3-setuptools-whl python3-wheel-whl python3-pip-whl python3.11-dev gcc libc6-dev git
 )
 
 missing() {
