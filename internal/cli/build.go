@@ -268,7 +268,7 @@ func runBuild(ctx context.Context, e *env, cmd *cobra.Command, dir string, f bui
 	b, err := build.New(
 		build.WithCache(c),
 		build.WithResolver(resolver),
-		build.WithProjectBuilder(build.LocalProjectBuilder{Cache: c, Created: created}),
+		build.WithProjectBuilder(build.LocalProjectBuilder{Cache: c, Created: created, Trees: sdists}),
 		build.WithLogger(u.logger()),
 		build.WithProgress(func(ev build.Event) { u.infof("%s", renderEvent(ev)) }),
 		build.WithImageOptions(image.WithInsecure(f.insecure)),

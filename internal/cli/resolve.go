@@ -59,6 +59,7 @@ func newResolver(c resolverConfig) (*build.SourceResolver, error) {
 		Cache:   c.cache,
 		Created: c.created,
 		Sdists:  sdists,
+		Logger:  c.ui.logger(),
 		Fetch: []fetch.Option{
 			fetch.WithClient(client),
 			fetch.WithCache(c.cache),

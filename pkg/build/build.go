@@ -49,7 +49,7 @@ type Resolver interface {
 // ProjectBuilder builds the wheel of the project itself. It returns
 // ok=false for a project that is not a package (package-mode = false).
 type ProjectBuilder interface {
-	BuildProject(ctx context.Context, dir string, p *pyproject.Project) (f File, ok bool, err error)
+	BuildProject(ctx context.Context, t target.Target, dir string, p *pyproject.Project) (f File, ok bool, err error)
 }
 
 // Request is one image to build.
@@ -309,7 +309,7 @@ func (b *Builder) Build(ctx context.Context, req Request) (*Result, error) {
 	// The project itself, last: it changes most often.
 	var projectScripts []string
 	if b.project != nil {
-		f, ok, err := b.project.BuildProject(ctx, req.Dir, req.Project)
+		f, ok, err := b.project.BuildProject(ctx, t, req.Dir, req.Project)
 		if err != nil {
 			return nil, err
 		}

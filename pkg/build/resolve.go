@@ -5,13 +5,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/canto-build/canto/pkg/cache"
 	"github.com/canto-build/canto/pkg/fetch"
+	"github.com/canto-build/canto/pkg/gitsource"
 	"github.com/canto-build/canto/pkg/plan"
 	"github.com/canto-build/canto/pkg/projectwheel"
+	"github.com/canto-build/canto/pkg/pyname"
 	"github.com/canto-build/canto/pkg/pyproject"
 	"github.com/canto-build/canto/pkg/target"
 	"github.com/canto-build/canto/pkg/wheel"
@@ -20,6 +25,15 @@ import (
 // SdistBuilder builds a wheel of a fetched sdist for a target.
 type SdistBuilder interface {
 	BuildSdist(ctx context.Context, t target.Target, pkg plan.Package, sdist fetch.File) (File, error)
+}
+
+// TreeBuilder builds a wheel of a source tree (a path or git dependency,
+// or the project itself) that canto cannot pack itself: another build
+// backend, or a build script. share says the tree is named by something
+// stable (a git commit), so its wheel may be shared between machines.
+// SandboxSdists is one.
+type TreeBuilder interface {
+	BuildTree(ctx context.Context, t target.Target, pkg plan.Package, dir string, share bool) (File, error)
 }
 
 // SourceResolver is the Resolver canto uses: index, file and URL artifacts
@@ -33,8 +47,12 @@ type SourceResolver struct {
 	Cache   *cache.Cache
 	// Created is the timestamp of the files of wheels canto builds itself.
 	Created time.Time
-	// Sdists builds sdist-only packages; nil makes them an error.
+	// Sdists builds sdist-only packages; nil makes them an error. When it
+	// is a TreeBuilder too, it also builds path and git dependencies that
+	// canto cannot pack itself.
 	Sdists SdistBuilder
+	// Logger receives debug lines (git commands); nil discards them.
+	Logger *slog.Logger
 }
 
 // Resolve implements Resolver.
@@ -74,25 +92,104 @@ func (r *SourceResolver) Resolve(ctx context.Context, pl *plan.Plan) (map[string
 			out[pkg.Name] = built
 		case plan.KindDirectory:
 			dir := filepath.Join(r.Dir, filepath.FromSlash(pkg.Artifact.URL))
-			p, err := pyproject.Load(filepath.Join(dir, "pyproject.toml"))
+			f, err := r.buildTree(ctx, pl.Target, pkg, dir, false)
 			if err != nil {
 				return nil, fmt.Errorf("path dependency %s (%s): %w", pkg.Name, pkg.Artifact.URL, err)
-			}
-			f, ok, err := buildLocal(ctx, r.Cache, dir, p, r.Created)
-			if err != nil {
-				return nil, fmt.Errorf("path dependency %s (%s): %w", pkg.Name, pkg.Artifact.URL, err)
-			}
-			if !ok {
-				return nil, fmt.Errorf("path dependency %s (%s) is not a package (package-mode = false)", pkg.Name, pkg.Artifact.URL)
 			}
 			out[pkg.Name] = f
 		case plan.KindGit:
-			return nil, fmt.Errorf("%s %s comes from git (%s), which canto cannot install yet\nhint: publish it to a package index, or vendor it as a path dependency", pkg.Name, pkg.Version, pkg.Artifact.URL)
+			f, err := r.buildGit(ctx, pl.Target, pkg)
+			if err != nil {
+				return nil, err
+			}
+			out[pkg.Name] = f
 		default:
 			return nil, fmt.Errorf("%s %s: unknown artifact kind %q", pkg.Name, pkg.Version, pkg.Artifact.Kind)
 		}
 	}
 	return out, nil
+}
+
+// buildGit checks out a git dependency at its locked commit and builds it;
+// its wheel records where it came from (PEP 610 vcs_info).
+func (r *SourceResolver) buildGit(ctx context.Context, t target.Target, pkg plan.Package) (File, error) {
+	src := pkg.Lock.Source
+	if src == nil {
+		return File{}, fmt.Errorf("%s %s: the lock names no git source", pkg.Name, pkg.Version)
+	}
+	shown := gitsource.Redact(src.URL)
+	if src.ResolvedReference == "" {
+		return File{}, fmt.Errorf("git dependency %s %s (%s): the lock pins no commit (resolved_reference)\nhint: run \"poetry lock\" to write it", pkg.Name, pkg.Version, shown)
+	}
+	var gopts []gitsource.Option
+	if r.Logger != nil {
+		gopts = append(gopts, gitsource.WithLogger(r.Logger))
+	}
+	tree, err := gitsource.Checkout(ctx, r.Cache.Dir(), src.URL, src.ResolvedReference, gopts...)
+	if err != nil {
+		return File{}, fmt.Errorf("git dependency %s %s: %w", pkg.Name, pkg.Version, err)
+	}
+	dir := tree
+	if src.Subdirectory != "" {
+		sub := filepath.FromSlash(src.Subdirectory)
+		if !filepath.IsLocal(sub) {
+			return File{}, fmt.Errorf("git dependency %s %s: subdirectory %q leaves the repository", pkg.Name, pkg.Version, src.Subdirectory)
+		}
+		dir = filepath.Join(tree, sub)
+	}
+	f, err := r.buildTree(ctx, t, pkg, dir, true)
+	if err != nil {
+		return File{}, fmt.Errorf("git dependency %s %s (%s at %s): %w", pkg.Name, pkg.Version, shown, src.ResolvedReference, err)
+	}
+	f.DirectURL = &wheel.DirectURL{URL: shown, Subdirectory: src.Subdirectory,
+		VCSInfo: &wheel.VCSInfo{VCS: "git", RequestedRevision: src.Reference, CommitID: src.ResolvedReference}}
+	return f, nil
+}
+
+// buildTree builds the wheel of the project in dir.
+func (r *SourceResolver) buildTree(ctx context.Context, t target.Target, pkg plan.Package, dir string, share bool) (File, error) {
+	var trees TreeBuilder
+	if tb, ok := r.Sdists.(TreeBuilder); ok {
+		trees = tb
+	}
+	f, ok, err := buildSourceTree(ctx, r.Cache, r.Created, trees, t, pkg, dir, share)
+	if err != nil {
+		return File{}, err
+	}
+	if !ok {
+		return File{}, errors.New("it is not a package (package-mode = false)")
+	}
+	return f, nil
+}
+
+// buildSourceTree builds the wheel of the project in dir: canto packs a
+// pure-Python poetry-core project itself, and hands any other (another
+// backend, a build script, a setup.py without pyproject.toml) to trees.
+// ok is false for a package-mode = false project, which has no wheel.
+func buildSourceTree(ctx context.Context, c *cache.Cache, created time.Time, trees TreeBuilder, t target.Target, pkg plan.Package, dir string, share bool) (File, bool, error) {
+	p, err := pyproject.Load(filepath.Join(dir, "pyproject.toml"))
+	var why error
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		if _, serr := os.Stat(filepath.Join(dir, "setup.py")); serr != nil {
+			return File{}, false, fmt.Errorf("%s holds neither pyproject.toml nor setup.py", dir)
+		}
+		why = fmt.Errorf("%s has a setup.py and no pyproject.toml", dir)
+	case err != nil:
+		return File{}, false, err
+	default:
+		f, ok, err := buildLocal(ctx, c, dir, p, created)
+		var ue *projectwheel.UnsupportedError
+		if !errors.As(err, &ue) {
+			return f, ok, err
+		}
+		why = err
+	}
+	if trees == nil {
+		return File{}, false, fmt.Errorf("%w\nhint: canto builds it with its own build backend in the sandboxed builder, which this build does not have", why)
+	}
+	f, err := trees.BuildTree(ctx, t, pkg, dir, share)
+	return f, true, err
 }
 
 func fromFetched(f fetch.File) (File, error) {
@@ -104,15 +201,28 @@ func fromFetched(f fetch.File) (File, error) {
 }
 
 // LocalProjectBuilder builds the project's own wheel with projectwheel and
-// keeps it in the cache.
+// keeps it in the cache; a project canto cannot pack itself (another build
+// backend, a build script) goes to Trees.
 type LocalProjectBuilder struct {
 	Cache   *cache.Cache
 	Created time.Time
+	// Trees builds projects with their own build backend; nil makes them
+	// an error.
+	Trees TreeBuilder
 }
 
 // BuildProject implements ProjectBuilder.
-func (l LocalProjectBuilder) BuildProject(ctx context.Context, dir string, p *pyproject.Project) (File, bool, error) {
-	return buildLocal(ctx, l.Cache, dir, p, l.Created)
+func (l LocalProjectBuilder) BuildProject(ctx context.Context, t target.Target, dir string, p *pyproject.Project) (File, bool, error) {
+	version := p.Version
+	if version == "" {
+		version = "0" // a dynamic version: the backend decides; the name is what counts
+	}
+	pkg := plan.Package{Name: pyname.Normalize(p.Name), Version: version}
+	f, ok, err := buildSourceTree(ctx, l.Cache, l.Created, l.Trees, t, pkg, dir, false)
+	if err != nil {
+		return File{}, false, fmt.Errorf("building the project %s: %w", p.Name, err)
+	}
+	return f, ok, nil
 }
 
 // buildLocal builds a local Poetry project's wheel into the cache. Local

@@ -91,6 +91,26 @@ func (s *SandboxSdists) load(ctx context.Context) error {
 
 // BuildSdist implements SdistBuilder.
 func (s *SandboxSdists) BuildSdist(ctx context.Context, t target.Target, pkg plan.Package, f fetch.File) (File, error) {
+	return s.build(ctx, t, pkg, f, true)
+}
+
+// BuildTree implements TreeBuilder: it packs the source tree dir with
+// sdist.PackTree into the cache and builds that like an sdist, so an
+// unchanged tree is never built twice. Trees are not shared through
+// CacheRepo unless share is set (a git commit, which names its tree).
+func (s *SandboxSdists) BuildTree(ctx context.Context, t target.Target, pkg plan.Package, dir string, share bool) (File, error) {
+	pr, pw := io.Pipe()
+	go func() { pw.CloseWithError(sdist.PackTree(ctx, dir, pkg.Name, pkg.Version, pw)) }()
+	sum, blob, err := s.Cache.Add(ctx, pr)
+	_ = pr.CloseWithError(errors.New("stopped reading")) // lets PackTree end when Add failed early
+	if err != nil {
+		return File{}, fmt.Errorf("packing %s %s from %s: %w", pkg.Name, pkg.Version, dir, err)
+	}
+	f := fetch.File{Package: pkg.Name, Version: pkg.Version, Filename: sdist.TreeFilename(pkg.Name, pkg.Version), SHA256: sum, Path: blob}
+	return s.build(ctx, t, pkg, f, share)
+}
+
+func (s *SandboxSdists) build(ctx context.Context, t target.Target, pkg plan.Package, f fetch.File, share bool) (File, error) {
 	if err := s.load(ctx); err != nil {
 		return File{}, err
 	}
@@ -103,8 +123,10 @@ func (s *SandboxSdists) BuildSdist(ctx context.Context, t target.Target, pkg pla
 			pkg.Name, pkg.Version, s.BuilderName, bt, t)
 	}
 	tgt := fmt.Sprintf("cp%d%d-%s-%s", t.Python.Major, t.Python.Minor, t.Platform(), t.Libc)
-	if file, ok := s.pull(ctx, pkg, f, tgt); ok {
-		return file, nil
+	if share {
+		if file, ok := s.pull(ctx, pkg, f, tgt); ok {
+			return file, nil
+		}
 	}
 	res, err := sdist.Build(ctx, sdist.Request{
 		Sdist:          f.Path,
@@ -127,7 +149,7 @@ func (s *SandboxSdists) BuildSdist(ctx context.Context, t target.Target, pkg pla
 	if s.Progress != nil {
 		s.Progress(pkg, res.FromCache)
 	}
-	if !res.FromCache {
+	if share && !res.FromCache {
 		s.push(ctx, pkg, f, tgt, res)
 	}
 	size, err := fileSize(res.WheelPath)

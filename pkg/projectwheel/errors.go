@@ -23,8 +23,7 @@ type UnsupportedError struct {
 }
 
 func (e *UnsupportedError) Error() string {
-	return fmt.Sprintf("%s: %s\nhint: canto builds only pure-Python poetry-core projects itself; "+
-		"build this one from its sdist with the sandboxed sdist builder (issue 6)", e.File, e.Reason)
+	return fmt.Sprintf("%s: %s, which canto does not pack itself", e.File, e.Reason)
 }
 
 // ConfigError reports a project configuration that cannot be packed: a
