@@ -56,6 +56,12 @@ from POETRY_HTTP_BASIC_<SOURCE>_USERNAME/PASSWORD and ~/.netrc, and registry
 credentials from the Docker config and its credential helpers; none of them
 ever reaches the image or the logs.
 
+Packages without a wheel for the target (sdists), git dependencies (checked
+out with git at the locked commit) and projects that poetry-core cannot pack
+(another build backend, a build script, setup.py) are built by their own
+PEP 517 backend in a network-less sandbox over the builder image (--builder),
+and the wheels cached by content.
+
 With --compile-bytecode, every Python file in site-packages gets its .pyc
 (PEP 552 unchecked-hash) in the same layer, compiled by the base image's own
 interpreter in a sandbox (no network, no daemon), as pip does at install
