@@ -5,6 +5,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -17,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
@@ -431,4 +433,57 @@ func grepLines(s, sub string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// TestBuildEveryBase: the same project onto the slim base read from each
+// transport (an OCI layout, a docker-archive, the Docker daemon, the
+// registry, and the registry behind htpasswd with the Docker config's
+// credentials) gives images that validate and whose layers canto added are
+// the same bytes, whatever the base's format.
+func TestBuildEveryBase(t *testing.T) {
+	env := baseimgEnv(t)
+	baseimgNeed(t, env, "CANTO_TW_BASE_SLIM", "CANTO_TW_ARCHIVE_SLIM", "CANTO_TW_REGISTRY_BASE_SLIM", "CANTO_TW_AUTH_REGISTRY_BASE_SLIM")
+	needDocker(t, env)
+	dir := example(t, "cli-tool")
+	cache := t.TempDir()
+	cfgDir := t.TempDir()
+	auth := base64.StdEncoding.EncodeToString([]byte(env["CANTO_TW_REGISTRY_USER"] + ":" + env["CANTO_TW_REGISTRY_PASSWORD"]))
+	host := strings.SplitN(env["CANTO_TW_AUTH_REGISTRY_BASE_SLIM"], "/", 2)[0]
+	if err := os.WriteFile(filepath.Join(cfgDir, "config.json"), []byte(`{"auths":{"`+host+`":{"auth":"`+auth+`"}}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	bases := []struct{ name, ref string }{
+		{"oci", env["CANTO_TW_BASE_SLIM"]},
+		{"docker-archive", "docker-archive:" + env["CANTO_TW_ARCHIVE_SLIM"]},
+		{"docker-daemon", "docker-daemon:" + env["CANTO_TW_DOCKER_SLIM"]},
+		{"registry", "docker://" + env["CANTO_TW_REGISTRY_BASE_SLIM"]},
+		{"registry with auth", env["CANTO_TW_AUTH_REGISTRY_BASE_SLIM"]},
+	}
+	var want []string
+	for _, b := range bases {
+		out := t.TempDir()
+		r := canto(t, []string{"DOCKER_CONFIG=" + cfgDir}, "build", dir, "--json", "--cache-dir", cache, "--insecure-registry",
+			"--base", b.ref, "-o", "oci:"+out+":x")
+		if r.err != nil {
+			t.Errorf("%s base %s: %v\n%s", b.name, b.ref, r.err, r.stderr)
+			continue
+		}
+		var res buildOutput
+		if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
+			t.Fatal(err)
+		}
+		validateLayout(t, out, res.Digest)
+		var got []string
+		for _, l := range res.Layers {
+			got = append(got, l.Name+" "+l.Digest)
+		}
+		if want == nil {
+			want = got
+		} else if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s base: canto's layers differ from the oci base's (-oci +%s):\n%s", b.name, b.name, diff)
+		}
+	}
+	if len(want) < 3 {
+		t.Errorf("canto added %d layers, want dependencies, venv and project", len(want))
+	}
 }
