@@ -81,6 +81,17 @@ func (t Target) String() string {
 // minPython is the oldest CPython a target may name.
 var minPython = PyVersion{Major: 3, Minor: 6}
 
+// Bounds on the numbers of a target. The supported tag list grows with
+// the Python minor version and with the C library's version (one
+// manylinux or musllinux tag per older release), so a target such as
+// Python 3.1151 on musl 1.6660 would take seconds and gigabytes to list.
+// These leave decades of room.
+const (
+	maxPythonMinor = 99
+	maxLibcMajor   = 9
+	maxLibcMinor   = 199
+)
+
 // Parse builds a Target from an OCI platform ("linux/amd64",
 // "linux/arm64", "linux/arm/v7"), a CPython version ("3.11" or "3.12.1")
 // and a C library ("glibc-2.36", "musl-1.2"; a patch level such as
@@ -172,6 +183,9 @@ func parsePython(s string) (PyVersion, error) {
 	if v.Major != 3 || v.Minor < minPython.Minor {
 		return fail("canto supports CPython %s and later", minPython)
 	}
+	if v.Minor > maxPythonMinor {
+		return fail("minor version %d is beyond any CPython (at most %d)", v.Minor, maxPythonMinor)
+	}
 	return v, nil
 }
 
@@ -202,6 +216,9 @@ func parseLibc(s string) (Libc, error) {
 	l := Libc{Family: family, Major: n[0], Minor: n[1]}
 	if l.Major < 1 {
 		return fail("major version must be at least 1")
+	}
+	if l.Major > maxLibcMajor || l.Minor > maxLibcMinor {
+		return fail("version %d.%d is beyond any release (at most %d.%d)", l.Major, l.Minor, maxLibcMajor, maxLibcMinor)
 	}
 	return l, nil
 }

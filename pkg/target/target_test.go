@@ -78,6 +78,10 @@ func TestParseErrors(t *testing.T) {
 		{"linux/amd64", "3.11", "glibc-2", `parsing libc "glibc-2": want major.minor version, got "2"` + libcHint},
 		{"linux/amd64", "3.11", "glibc-2.x", `parsing libc "glibc-2.x": "x" is not a number` + libcHint},
 		{"linux/amd64", "3.11", "musl-0.9", `parsing libc "musl-0.9": major version must be at least 1` + libcHint},
+		{"linux/amd64", "3.100", "glibc-2.36", `parsing Python version "3.100": minor version 100 is beyond any CPython (at most 99)` + pythonHint},
+		{"linux/arm", "3.1151", "musl-1.6660", `parsing Python version "3.1151": minor version 1151 is beyond any CPython (at most 99)` + pythonHint},
+		{"linux/amd64", "3.11", "musl-1.6660", `parsing libc "musl-1.6660": version 1.6660 is beyond any release (at most 9.199)` + libcHint},
+		{"linux/amd64", "3.11", "glibc-10.1", `parsing libc "glibc-10.1": version 10.1 is beyond any release (at most 9.199)` + libcHint},
 	}
 	for _, tt := range tests {
 		t.Run(tt.platform+"_"+tt.python+"_"+tt.libc, func(t *testing.T) {
