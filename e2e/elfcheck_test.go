@@ -5,6 +5,7 @@ package e2e
 import (
 	"archive/tar"
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -139,7 +140,7 @@ func TestBuildVendorLibsServes(t *testing.T) {
 		t.Skipf("sandbox unsupported on this machine: %v", err)
 	}
 	env := baseimgEnv(t)
-	baseimgNeed(t, env, "CANTO_TW_BASE_SLIM", "CANTO_TW_BASE_FULL")
+	baseimgNeed(t, env, "CANTO_TW_BASE_SLIM", "CANTO_TW_BASE_FULL", "CANTO_TW_PIP_CONF")
 	needDocker(t, env)
 	dir := example(t, "flask-uwsgi")
 	cacheDir := t.TempDir()
@@ -187,5 +188,54 @@ func TestBuildVendorLibsServes(t *testing.T) {
 	}
 	if !strings.Contains(body, "hello from flask behind uwsgi") {
 		t.Errorf("body %q", body)
+	}
+
+	// A pure-Python dependency added by a real re-lock, then a code change:
+	// neither touches a layer with ELF files, so the check is remembered
+	// (no [libs] step, the builder is not read) and the vendored layer stays.
+	add := exec.Command("poetry", "add", "--lock", "canto-testpkg")
+	add.Dir = dir
+	add.Env = append(os.Environ(), "PYTHON_KEYRING_BACKEND=keyring.backends.null.Keyring", "PIP_CONFIG_FILE="+env["CANTO_TW_PIP_CONF"], "POETRY_CACHE_DIR="+t.TempDir())
+	if o, err := add.CombinedOutput(); err != nil {
+		t.Fatalf("poetry add --lock canto-testpkg: %v\n%s", err, o)
+	}
+	for _, step := range []string{"dependency added", "code change"} {
+		if step == "code change" {
+			f, err := os.OpenFile(filepath.Join(dir, "app", "__init__.py"), os.O_APPEND|os.O_WRONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = f.WriteString("# a code change\n")
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		var loud []string // progress on stderr: no -q
+		for _, a := range args {
+			if a != "-q" {
+				loud = append(loud, a)
+			}
+		}
+		r := canto(t, noDaemon, append(loud, "--vendor-libs", "--json", "-o", "oci:"+out+"/oci:app")...)
+		if r.err != nil {
+			t.Fatalf("%s: %v\n%s", step, r.err, r.stderr)
+		}
+		if strings.Contains(r.stderr, "[libs]") {
+			t.Errorf("%s: the shared-library check ran again:\n%s", step, grepLines(r.stderr, "[libs]"))
+		}
+		var res buildOutput
+		if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
+			t.Fatal(err)
+		}
+		libs := false
+		for _, l := range res.Layers {
+			libs = libs || (l.Kind == "libraries" && l.Cached)
+		}
+		if !libs {
+			t.Errorf("%s: no cached libraries layer in %+v", step, res.Layers)
+		}
 	}
 }

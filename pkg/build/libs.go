@@ -189,9 +189,11 @@ func (b *Builder) insertLibs(base v1.Image, adds []image.Addendum, changes image
 }
 
 // libsKey identifies what the shared-library check reads: the base, the
-// environment, and every layer canto added except a project layer without
-// ELF files (canto builds the project's wheel itself, pure Python), so that a
-// code change does not make the check read the base and builder again.
+// environment, and every layer canto added that holds an ELF file. A layer
+// without one (a pure-Python package, canto's venv layer, the project's own
+// pure-Python wheel) neither needs a library nor provides one, so adding,
+// upgrading or editing such a package does not make the check read the
+// base and the builder again.
 func (b *Builder) libsKey(ctx context.Context, req Request, base v1.Image, adds []image.Addendum, changes image.ConfigChanges, img v1.Image, res *Result) (v1.Hash, error) {
 	if len(res.Layers) != len(adds) {
 		return img.Digest()
@@ -201,35 +203,55 @@ func (b *Builder) libsKey(ctx context.Context, req Request, base v1.Image, adds 
 		return v1.Hash{}, err
 	}
 	h := sha256.New()
-	fmt.Fprintf(h, "libs-key-1\x00%s\x00%s\x00", bd, req.Venv)
+	fmt.Fprintf(h, "libs-key-2\x00%s\x00%s\x00", bd, req.Venv)
 	for _, e := range changes.Env {
 		fmt.Fprintf(h, "env\x00%s\x00", e)
 	}
-	for i, a := range adds {
+	for _, a := range adds {
 		d, err := a.Layer.Digest()
 		if err != nil {
 			return v1.Hash{}, err
 		}
-		if res.Layers[i].Kind == "project" {
-			only, err := mutate.AppendLayers(empty.Image, a.Layer)
-			if err != nil {
-				return v1.Hash{}, err
-			}
-			fsys, err := elfcheck.NewImageFS(ctx, only)
-			if err != nil {
-				return v1.Hash{}, err
-			}
-			rep, err := elfcheck.Check(ctx, fsys, elfcheck.WithAll())
-			if err != nil {
-				return v1.Hash{}, err
-			}
-			if rep.Checked == 0 {
-				continue
-			}
+		elf, err := b.layerHasELF(ctx, a.Layer, d)
+		if err != nil {
+			return v1.Hash{}, err
 		}
-		fmt.Fprintf(h, "layer\x00%s\x00", d)
+		if elf {
+			fmt.Fprintf(h, "layer\x00%s\x00", d)
+		}
 	}
 	return v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(h.Sum(nil))}, nil
+}
+
+// layerHasELF says whether a layer holds an ELF file, reading it once per
+// digest: the answer is remembered in the cache.
+func (b *Builder) layerHasELF(ctx context.Context, l v1.Layer, d v1.Hash) (bool, error) {
+	key := "layer-elf/" + d.String()
+	if p, _, ok, err := b.cache.GetKey(key); err == nil && ok {
+		if raw, err := os.ReadFile(p); err == nil && (string(raw) == "0" || string(raw) == "1") {
+			return string(raw) == "1", nil
+		}
+	}
+	only, err := mutate.AppendLayers(empty.Image, l)
+	if err != nil {
+		return false, err
+	}
+	fsys, err := elfcheck.NewImageFS(ctx, only)
+	if err != nil {
+		return false, err
+	}
+	rep, err := elfcheck.Check(ctx, fsys, elfcheck.WithAll())
+	if err != nil {
+		return false, err
+	}
+	answer := "0"
+	if rep.Checked > 0 {
+		answer = "1"
+	}
+	if _, _, err := b.cache.PutKey(ctx, key, strings.NewReader(answer)); err != nil {
+		b.log.Warn("remembering whether a layer holds ELF files", "layer", d, "error", err)
+	}
+	return answer == "1", nil
 }
 
 // libsMemo is a remembered answer of checkLibs.
