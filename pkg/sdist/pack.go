@@ -1,7 +1,6 @@
 package sdist
 
 import (
-	"archive/tar"
 	"context"
 	"fmt"
 	"io"
@@ -9,13 +8,13 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/klauspost/compress/gzip"
 
 	"github.com/canto-build/canto/pkg/pyname"
+	"github.com/canto-build/canto/pkg/venv"
 )
 
 // packModTime is every entry's modification time in a packed tree: the
@@ -45,14 +44,14 @@ func TreeFilename(name, version string) string {
 // PackTree writes the source tree dir (a project directory or a git
 // checkout) to w as a gzipped tar whose single top-level directory is
 // "<normalised_name>-<version>", so that Build can build it like an sdist.
-// The archive depends only on the tree's contents: entries are sorted,
-// owned by root, stamped 1980-01-01, with modes 0755 (directories and
-// executables) or 0644. Version control directories, tool caches, .pyc
-// files, virtual environments and the top-level build/ and dist/ are left
-// out. Symbolic links are kept when they stay inside the tree and point at
+// The archive depends only on the tree's contents: it is written by
+// venv.TarDestination (sorted, owned by root, modes 0755 or 0644), stamped
+// 1980-01-01. Version control directories, tool caches, .pyc files,
+// virtual environments and the top-level build/ and dist/ are left out.
+// Symbolic links are kept when they stay inside the tree and point at
 // something; other special files are left out.
 func PackTree(ctx context.Context, dir, name, version string, w io.Writer) error {
-	top := strings.TrimSuffix(TreeFilename(name, version), ".tar.gz")
+	top := "/" + strings.TrimSuffix(TreeFilename(name, version), ".tar.gz")
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return fmt.Errorf("packing %q: %w", dir, err)
@@ -62,15 +61,15 @@ func PackTree(ctx context.Context, dir, name, version string, w io.Writer) error
 	if err != nil {
 		return err
 	}
-	tw := tar.NewWriter(zw)
-	p := &packer{ctx: ctx, root: root, dir: dir, top: top, tw: tw}
-	if err := p.header(top+"/", tar.TypeDir, 0o755, 0, ""); err != nil {
+	dst := venv.NewTarDestination(zw, venv.TarOptions{ModTime: packModTime})
+	p := &packer{ctx: ctx, root: root, dir: dir, top: top, dst: dst}
+	if err := dst.Mkdir(top); err != nil {
 		return err
 	}
 	if err := p.walk("."); err != nil {
 		return fmt.Errorf("packing %q: %w", dir, err)
 	}
-	if err := tw.Close(); err != nil {
+	if err := dst.Close(); err != nil {
 		return fmt.Errorf("packing %q: %w", dir, err)
 	}
 	if err := zw.Close(); err != nil {
@@ -84,18 +83,11 @@ type packer struct {
 	root *os.Root
 	dir  string
 	top  string
-	tw   *tar.Writer
+	dst  *venv.TarDestination
 }
 
-func (p *packer) header(name string, typ byte, mode int64, size int64, link string) error {
-	return p.tw.WriteHeader(&tar.Header{
-		Name: name, Typeflag: typ, Mode: mode, Size: size, Linkname: link,
-		ModTime: packModTime, Format: tar.FormatPAX,
-	})
-}
-
-// walk writes the contents of the directory rel (slash-separated, "." for
-// the top), sorted by name.
+// walk adds the contents of the directory rel (slash-separated, "." for
+// the top).
 func (p *packer) walk(rel string) error {
 	if err := p.ctx.Err(); err != nil {
 		return err
@@ -109,7 +101,6 @@ func (p *packer) walk(rel string) error {
 	if err != nil {
 		return err
 	}
-	slices.SortFunc(entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
 	for _, e := range entries {
 		name := e.Name()
 		child := path.Join(rel, name)
@@ -122,7 +113,7 @@ func (p *packer) walk(rel string) error {
 			if _, err := p.root.Stat(path.Join(child, "pyvenv.cfg")); err == nil {
 				continue // a virtual environment
 			}
-			if err := p.header(out+"/", tar.TypeDir, 0o755, 0, ""); err != nil {
+			if err := p.dst.Mkdir(out); err != nil {
 				return err
 			}
 			if err := p.walk(child); err != nil {
@@ -136,7 +127,7 @@ func (p *packer) walk(rel string) error {
 			if !p.linkInside(rel, target) {
 				continue
 			}
-			if err := p.header(out, tar.TypeSymlink, 0o777, 0, target); err != nil {
+			if err := p.dst.Symlink(out, target); err != nil {
 				return err
 			}
 		case t.IsRegular():
@@ -174,19 +165,8 @@ func (p *packer) file(rel, out string) error {
 	if err != nil {
 		return err
 	}
-	mode := int64(0o644)
-	if fi.Mode()&0o111 != 0 {
-		mode = 0o755
-	}
-	if err := p.header(out, tar.TypeReg, mode, fi.Size(), ""); err != nil {
-		return err
-	}
-	n, err := io.Copy(p.tw, f)
-	if err != nil {
-		return err
-	}
-	if n != fi.Size() {
-		return fmt.Errorf("%s changed size while being packed", filepath.Join(p.dir, filepath.FromSlash(rel)))
+	if err := p.dst.WriteFile(out, fi.Mode(), fi.Size(), f); err != nil {
+		return fmt.Errorf("%s: %w", filepath.Join(p.dir, filepath.FromSlash(rel)), err)
 	}
 	return nil
 }
