@@ -34,13 +34,13 @@ var allowed = map[string][]string{
 	"pkg/projectwheel": {"pkg/pyname", "pkg/pep440", "pkg/pep508", "pkg/pyproject"},
 	"pkg/publish":      {"pkg/image"},
 	"pkg/dockerfile":   {"pkg/pyname", "pkg/pep440", "pkg/pep508", "pkg/tags", "pkg/target", "pkg/pyproject", "pkg/lock", "pkg/plan"},
-	"pkg/sandbox":      {},
+	"pkg/sandbox":      {"internal/tmpdir"},
 	"pkg/elfcheck":     {"pkg/image", "pkg/pyname"},
 	"pkg/bench":        {},
 	"pkg/sdist":        {"pkg/sandbox", "pkg/wheel", "pkg/cache", "pkg/pep440", "pkg/pep508", "pkg/pyname", "pkg/tags", "pkg/venv"},
 	"pkg/wheelrepo":    {"pkg/cache", "pkg/tags"},
 	"pkg/bytecode":     {"pkg/sandbox", "pkg/wheel"},
-	"pkg/gitsource":    {},
+	"pkg/gitsource":    {"internal/tmpdir"},
 }
 
 // leaves may import only the standard library.

@@ -14,6 +14,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/canto-build/canto/internal/tmpdir"
 )
 
 // allowedProtocols are the transports git may use (GIT_ALLOW_PROTOCOL): a
@@ -84,7 +86,7 @@ func Checkout(ctx context.Context, cacheDir, repo, commit string, opts ...Option
 	if err := os.MkdirAll(base, 0o755); err != nil {
 		return "", fmt.Errorf("checking out %s: %w", shown, err)
 	}
-	removeStale(base, time.Now().Add(-staleAge))
+	tmpdir.RemoveStale(base, ".tmp-", time.Now().Add(-staleAge))
 	tmp, err := os.MkdirTemp(base, ".tmp-")
 	if err != nil {
 		return "", fmt.Errorf("checking out %s: %w", shown, err)
@@ -203,21 +205,4 @@ func redactArgs(args []string, repo string) []string {
 		out[i] = redactText(a, repo)
 	}
 	return out
-}
-
-// removeStale removes unfinished checkouts under base last changed before
-// cutoff: what a killed run left behind.
-func removeStale(base string, cutoff time.Time) {
-	entries, err := os.ReadDir(base)
-	if err != nil {
-		return
-	}
-	for _, e := range entries {
-		if !strings.HasPrefix(e.Name(), ".tmp-") {
-			continue
-		}
-		if info, err := e.Info(); err == nil && info.ModTime().Before(cutoff) {
-			_ = os.RemoveAll(filepath.Join(base, e.Name()))
-		}
-	}
 }

@@ -16,6 +16,8 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
+
+	"github.com/canto-build/canto/internal/tmpdir"
 )
 
 // DefaultMaxRootFSSize is the largest total size of regular files
@@ -330,22 +332,22 @@ func RootFS(ctx context.Context, cacheDir string, img v1.Image, opts ...UnpackOp
 	if err := os.MkdirAll(base, 0o755); err != nil {
 		return "", fmt.Errorf("preparing root filesystem cache %q: %w", base, err)
 	}
-	removeStale(base, time.Now().Add(-staleUnpack))
+	tmpdir.RemoveStale(base, ".tmp-", time.Now().Add(-staleUnpack))
 	tmp, err := os.MkdirTemp(base, ".tmp-"+digest.Hex[:12]+"-")
 	if err != nil {
 		return "", fmt.Errorf("preparing root filesystem cache %q: %w", base, err)
 	}
 	if err := UnpackRootFS(ctx, img, tmp, opts...); err != nil {
-		_ = removeTree(tmp)
+		_ = tmpdir.RemoveTree(tmp)
 		return "", err
 	}
 	// MkdirTemp made tmp 0700; the root of a filesystem is 0755.
 	if err := os.Chmod(tmp, 0o755); err != nil {
-		_ = removeTree(tmp)
+		_ = tmpdir.RemoveTree(tmp)
 		return "", err
 	}
 	if err := os.Rename(tmp, dir); err != nil {
-		_ = removeTree(tmp)
+		_ = tmpdir.RemoveTree(tmp)
 		if fi, serr := os.Stat(dir); serr == nil && fi.IsDir() {
 			return dir, nil // another process won the race
 		}
@@ -357,33 +359,3 @@ func RootFS(ctx context.Context, cacheDir string, img v1.Image, opts ...UnpackOp
 // staleUnpack is how old an unfinished unpacking directory must be before
 // another run removes it: what a killed run left behind.
 const staleUnpack = time.Hour
-
-// removeStale removes the unfinished unpacking directories under base last
-// changed before cutoff. Errors are ignored: they cost disk space, not
-// correctness.
-func removeStale(base string, cutoff time.Time) {
-	entries, err := os.ReadDir(base)
-	if err != nil {
-		return
-	}
-	for _, e := range entries {
-		if !strings.HasPrefix(e.Name(), ".tmp-") {
-			continue
-		}
-		if info, err := e.Info(); err == nil && info.ModTime().Before(cutoff) {
-			_ = removeTree(filepath.Join(base, e.Name()))
-		}
-	}
-}
-
-// removeTree removes p even when it holds directories without write
-// permission.
-func removeTree(p string) error {
-	_ = filepath.WalkDir(p, func(q string, d fs.DirEntry, err error) error {
-		if err == nil && d.IsDir() {
-			_ = os.Chmod(q, 0o755)
-		}
-		return nil
-	})
-	return os.RemoveAll(p)
-}
