@@ -106,7 +106,8 @@ type Batch struct {
 	work string
 
 	mu      sync.Mutex
-	sources []source
+	next    int      // number of the next source kept
+	sources []source // the sources kept in full
 	written map[string]bool
 }
 
@@ -157,8 +158,8 @@ func (b *Batch) WriteFile(p string, mode fs.FileMode, size int64, r io.Reader) e
 		b.mu.Unlock()
 		return b.dst.WriteFile(p, mode, size, r)
 	}
-	num := len(b.sources)
-	b.sources = append(b.sources, source{path: p, num: -1})
+	num := b.next
+	b.next++
 	b.mu.Unlock()
 
 	name := filepath.Join(b.work, "src", strconv.Itoa(num))
@@ -175,7 +176,7 @@ func (b *Batch) WriteFile(p string, mode fs.FileMode, size int64, r io.Reader) e
 		return fmt.Errorf("keeping %q for bytecode: %w", p, cerr)
 	}
 	b.mu.Lock()
-	b.sources[num].num = num
+	b.sources = append(b.sources, source{path: p, num: num})
 	b.mu.Unlock()
 	return nil
 }
@@ -188,12 +189,7 @@ func (b *Batch) WriteFile(p string, mode fs.FileMode, size int64, r io.Reader) e
 func (b *Batch) Finish(ctx context.Context) (Stats, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	var todo []source
-	for _, s := range b.sources {
-		if s.num >= 0 {
-			todo = append(todo, s)
-		}
-	}
+	todo := slices.Clone(b.sources)
 	if len(todo) == 0 {
 		return Stats{}, nil
 	}
