@@ -162,6 +162,15 @@ func validateLayoutFull(t *testing.T, dir, digest string) {
 
 func validateLayoutOpts(t *testing.T, dir, digest string, opts ...validate.Option) {
 	t.Helper()
+	img := layoutImage(t, dir, digest)
+	if err := validate.Image(img, opts...); err != nil {
+		t.Fatalf("layout image %s: %v", digest, err)
+	}
+}
+
+// layoutImage is the image digest of the OCI layout at dir.
+func layoutImage(t *testing.T, dir, digest string) v1.Image {
+	t.Helper()
 	p, err := layout.FromPath(dir)
 	if err != nil {
 		t.Fatalf("opening layout %s: %v", dir, err)
@@ -174,9 +183,7 @@ func validateLayoutOpts(t *testing.T, dir, digest string, opts ...validate.Optio
 	if err != nil {
 		t.Fatalf("layout %s lacks %s: %v", dir, digest, err)
 	}
-	if err := validate.Image(img, opts...); err != nil {
-		t.Fatalf("layout image %s: %v", digest, err)
-	}
+	return img
 }
 
 // validateTag checks that tag is absent, or points at a complete image that

@@ -13,8 +13,6 @@ import (
 	"strings"
 	"testing"
 
-	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 
 	"github.com/canto-build/canto/pkg/sandbox"
@@ -199,19 +197,7 @@ func TestBuildGitAndSetuptoolsTrees(t *testing.T) {
 // layoutFiles flattens the image digest of the OCI layout dir.
 func layoutFiles(t *testing.T, dir, digest string) map[string][]byte {
 	t.Helper()
-	p, err := layout.FromPath(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := v1.NewHash(digest)
-	if err != nil {
-		t.Fatalf("digest %q: %v", digest, err)
-	}
-	img, err := p.Image(h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rc := mutate.Extract(img)
+	rc := mutate.Extract(layoutImage(t, dir, digest))
 	defer rc.Close()
 	tr := tar.NewReader(rc)
 	out := map[string][]byte{}
