@@ -14,7 +14,8 @@ import (
 // recommended Dockerfile (Docker, BuildKit) and canto's own build, once
 // each, and checks that the JSON carries every metric for both, that the
 // project was not touched, and that canto's dependency change pushes less
-// than the Dockerfile's.
+// than the Dockerfile's; then that --canto-compile-bytecode reaches canto's
+// build.
 func TestBenchRecommendedAndCanto(t *testing.T) {
 	env := baseimgEnv(t)
 	baseimgNeed(t, env, "CANTO_TW_INDEX_URL", "CANTO_TW_BASE_SLIM", "CANTO_TW_DOCKER_SLIM", "CANTO_TW_PIP_CONF")
@@ -62,7 +63,7 @@ func TestBenchRecommendedAndCanto(t *testing.T) {
 	}
 	metrics := []string{"image_size", "compressed_size", "layers", "cold_build", "rebuild_pyproject",
 		"rebuild_dependency", "rebuild_code", "push_after_dependency", "first_answer"}
-	push := map[string]float64{}
+	push, size := map[string]float64{}, map[string]float64{}
 	for _, s := range rep.Subjects {
 		if s.SizeKind != "docker" {
 			t.Errorf("%s: size kind %q, want docker", s.Name, s.SizeKind)
@@ -74,9 +75,23 @@ func TestBenchRecommendedAndCanto(t *testing.T) {
 			}
 		}
 		push[s.Name] = s.Metrics["push_after_dependency"].Median
+		size[s.Name] = s.Metrics["image_size"].Median
 	}
 	if push["canto"] >= push["recommended"] {
 		t.Errorf("canto's dependency change pushes %v bytes, the recommended Dockerfile's %v: want less", push["canto"], push["recommended"])
+	}
+	// --canto-compile-bytecode reaches canto build: the image gains the
+	// .pyc files of gunicorn and itsdangerous.
+	out = mustCanto(t, []string{"PYTHON_KEYRING_BACKEND=keyring.backends.null.Keyring", "PIP_CONFIG_FILE=" + env["CANTO_TW_PIP_CONF"]},
+		"bench", dir, "--strategies", "canto", "--repeat", "1", "--json", "--canto-compile-bytecode",
+		"--docker", env["CANTO_TW_DOCKER"], "--poetry", poetry, "--index-url", env["CANTO_TW_INDEX_URL"],
+		"--canto-base", env["CANTO_TW_BASE_SLIM"], "--tmp-dir", t.TempDir())
+	rep.Subjects, rep.Failures = nil, nil
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || len(rep.Subjects) != 1 || len(rep.Failures) != 0 {
+		t.Fatalf("report with --canto-compile-bytecode: %v\n%s", err, out)
+	}
+	if withPyc := rep.Subjects[0].Metrics["image_size"].Median; withPyc <= size["canto"] {
+		t.Errorf("--canto-compile-bytecode: image of %v bytes, without it %v: want larger", withPyc, size["canto"])
 	}
 	if read() != before {
 		t.Error("canto bench changed the project it measured")
