@@ -152,7 +152,7 @@ func (r *SourceResolver) buildTree(ctx context.Context, t target.Target, pkg pla
 	if tb, ok := r.Sdists.(TreeBuilder); ok {
 		trees = tb
 	}
-	f, ok, err := buildSourceTree(ctx, r.Cache, r.Created, trees, t, pkg, dir, share)
+	f, ok, err := sourceTrees{r.Cache, r.Created, trees}.build(ctx, t, pkg, dir, nil, share)
 	if err != nil {
 		return File{}, err
 	}
@@ -162,12 +162,25 @@ func (r *SourceResolver) buildTree(ctx context.Context, t target.Target, pkg pla
 	return f, nil
 }
 
-// buildSourceTree builds the wheel of the project in dir: canto packs a
-// pure-Python poetry-core project itself, and hands any other (another
-// backend, a build script, a setup.py without pyproject.toml) to trees.
-// ok is false for a package-mode = false project, which has no wheel.
-func buildSourceTree(ctx context.Context, c *cache.Cache, created time.Time, trees TreeBuilder, t target.Target, pkg plan.Package, dir string, share bool) (File, bool, error) {
-	p, err := pyproject.Load(filepath.Join(dir, "pyproject.toml"))
+// sourceTrees builds the wheels of source trees: the project, path and git
+// dependencies.
+type sourceTrees struct {
+	cache   *cache.Cache
+	created time.Time // of the files of wheels canto packs itself
+	trees   TreeBuilder
+}
+
+// build builds the wheel of the project in dir, whose
+// pyproject.toml p holds when the caller has read it already (nil: read
+// it here): canto packs a pure-Python poetry-core project itself, and hands
+// any other (another backend, a build script, a setup.py without
+// pyproject.toml) to trees. ok is false for a package-mode = false
+// project, which has no wheel.
+func (st sourceTrees) build(ctx context.Context, t target.Target, pkg plan.Package, dir string, p *pyproject.Project, share bool) (File, bool, error) {
+	var err error
+	if p == nil {
+		p, err = pyproject.Load(filepath.Join(dir, "pyproject.toml"))
+	}
 	var why error
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -178,17 +191,17 @@ func buildSourceTree(ctx context.Context, c *cache.Cache, created time.Time, tre
 	case err != nil:
 		return File{}, false, err
 	default:
-		f, ok, err := buildLocal(ctx, c, dir, p, created)
+		f, ok, err := buildLocal(ctx, st.cache, dir, p, st.created)
 		var ue *projectwheel.UnsupportedError
 		if !errors.As(err, &ue) {
 			return f, ok, err
 		}
 		why = err
 	}
-	if trees == nil {
+	if st.trees == nil {
 		return File{}, false, fmt.Errorf("%w\nhint: canto builds it with its own build backend in the sandboxed builder, which this build does not have", why)
 	}
-	f, err := trees.BuildTree(ctx, t, pkg, dir, share)
+	f, err := st.trees.BuildTree(ctx, t, pkg, dir, share)
 	return f, true, err
 }
 
@@ -218,7 +231,7 @@ func (l LocalProjectBuilder) BuildProject(ctx context.Context, t target.Target, 
 		version = "0" // a dynamic version: the backend decides; the name is what counts
 	}
 	pkg := plan.Package{Name: pyname.Normalize(p.Name), Version: version}
-	f, ok, err := buildSourceTree(ctx, l.Cache, l.Created, l.Trees, t, pkg, dir, false)
+	f, ok, err := sourceTrees{l.Cache, l.Created, l.Trees}.build(ctx, t, pkg, dir, p, false)
 	if err != nil {
 		return File{}, false, fmt.Errorf("building the project %s: %w", p.Name, err)
 	}

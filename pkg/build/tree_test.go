@@ -81,7 +81,7 @@ func TestSourceTrees(t *testing.T) {
 			dir := t.TempDir()
 			writeFiles(t, dir, tc.files)
 			trees := &fakeTrees{}
-			f, ok, err := buildSourceTree(context.Background(), c, time.Time{}, trees, tg, pkg, dir, false)
+			f, ok, err := sourceTrees{c, time.Time{}, trees}.build(context.Background(), tg, pkg, dir, nil, false)
 			if err != nil || !ok {
 				t.Fatalf("build: %v, %v", ok, err)
 			}
@@ -92,14 +92,14 @@ func TestSourceTrees(t *testing.T) {
 				t.Errorf("canto's own wheel is %q", f.Filename)
 			}
 			if tc.toTrees {
-				_, _, err := buildSourceTree(context.Background(), c, time.Time{}, nil, tg, pkg, dir, false)
+				_, _, err := sourceTrees{c, time.Time{}, nil}.build(context.Background(), tg, pkg, dir, nil, false)
 				if err == nil || !strings.Contains(err.Error(), tc.noTrees) || !strings.Contains(err.Error(), "hint: canto builds it with its own build backend in the sandboxed builder") {
 					t.Errorf("without a tree builder: %v", err)
 				}
 			}
 		})
 	}
-	_, _, err = buildSourceTree(context.Background(), c, time.Time{}, nil, tg, pkg, t.TempDir(), false)
+	_, _, err = sourceTrees{c, time.Time{}, nil}.build(context.Background(), tg, pkg, t.TempDir(), nil, false)
 	if err == nil || !strings.Contains(err.Error(), "holds neither pyproject.toml nor setup.py") {
 		t.Errorf("empty tree: %v", err)
 	}
