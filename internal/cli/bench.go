@@ -113,7 +113,7 @@ unless --keep. See docs/benchmarks.md.`,
 	fl.StringVar(&f.jsonOut, "json-out", "", "also write the results as JSON to `FILE`")
 	fl.BoolVar(&f.keep, "keep", false, "keep the images and project copies")
 	fl.StringVar(&f.docker, "docker", "docker", "docker client `BINARY` (BuildKit builds need Docker 23+, or 18.09+ with DOCKER_BUILDKIT=1, which bench sets)")
-	fl.StringVar(&f.probeURL, "probe-url", "", "`URL` to fetch from a started container, to time its first answer (default: not measured)")
+	fl.StringVar(&f.probeURL, "probe-url", "", "`URL` to fetch from a started container, to time its first answer; each image is started once untimed, then timed (default: not measured)")
 	fl.DurationVar(&f.probeTimeout, "probe-timeout", 60*time.Second, "how long to wait for the first answer")
 	fl.StringVar(&f.cmd, "cmd", "", "the containers' `COMMAND` in the Dockerfiles, split like a shell would (default: the project's only console script)")
 	fl.StringVar(&f.cantoEntrypoint, "canto-entrypoint", "", "the `ENTRYPOINT` of canto's image, split like a shell would (default: [tool.canto] or the project's only console script)")
