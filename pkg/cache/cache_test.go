@@ -382,9 +382,20 @@ func TestConcurrentInstances(t *testing.T) {
 			data := blobs[g%len(blobs)]
 			d := digestOf(data)
 			if g%3 == 0 {
-				// A liar racing the honest writers must not win.
-				if _, err := c.Put(context.Background(), d, &slowReader{append([]byte("x"), data[1:]...)}); err == nil {
-					errs <- errors.New("mismatched Put succeeded")
+				// A liar racing the honest writers must not win: its Put
+				// fails with a mismatch, or, once an honest writer has
+				// stored the blob, returns that good blob without reading
+				// the lie (as Put documents).
+				p, err := c.Put(context.Background(), d, &slowReader{append([]byte("x"), data[1:]...)})
+				var mm *DigestMismatchError
+				switch {
+				case errors.As(err, &mm):
+				case err != nil:
+					errs <- fmt.Errorf("mismatched Put: %w", err)
+				default:
+					if got, rerr := os.ReadFile(p); rerr != nil || !bytes.Equal(got, data) {
+						errs <- fmt.Errorf("mismatched Put succeeded and %s holds other bytes (%v)", p, rerr)
+					}
 				}
 			}
 			if _, err := c.Put(context.Background(), d, &slowReader{data}); err != nil {
