@@ -393,8 +393,12 @@ func TestConcurrentInstances(t *testing.T) {
 				case err != nil:
 					errs <- fmt.Errorf("mismatched Put: %w", err)
 				default:
-					if got, rerr := os.ReadFile(p); rerr != nil || !bytes.Equal(got, data) {
-						errs <- fmt.Errorf("mismatched Put succeeded and %s holds other bytes (%v)", p, rerr)
+					got, rerr := os.ReadFile(p)
+					switch {
+					case rerr != nil:
+						errs <- fmt.Errorf("mismatched Put succeeded, reading its blob: %w", rerr)
+					case !bytes.Equal(got, data):
+						errs <- fmt.Errorf("mismatched Put succeeded and %s holds other bytes", p)
 					}
 				}
 			}
